@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`. Both set up what is
+# missing (tools/setup.sh), configure and build, then run.
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+PYTHON  := .venv/bin/python
+CMAKE_ARGS ?=
+
+.PHONY: all setup configure build test demo bench clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFAQ_PYTHON=$(abspath $(PYTHON)) $(CMAKE_ARGS)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	tools/demo.sh $(BUILD)
+
+bench: build
+	$(BUILD)/bench/faq_bench
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,45 @@
+// One decoder layer's forward pass (Llama / Qwen2 / Qwen3 / Qwen3-MoE), with an observer
+// on every linear's input and output so quantization can collect statistics.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <string>
+
+#include "faq/model/model_config.h"
+#include "faq/model/rope.h"
+#include "faq/model/weights.h"
+
+namespace faq {
+
+// What every layer of one forward call shares.
+struct AttentionInputs {
+  RopeTables rope;  // [B, T, head_dim]
+  // bool [B, 1, T, S], true = may attend. Undefined means plain causal attention with no
+  // padding and no cache (T == S), which takes the fastest kernel.
+  at::Tensor mask;
+};
+
+// Called after each linear with its layer-relative HF name ("self_attn.q_proj",
+// "mlp.experts.3.down_proj"), its input [.., in] and its output [.., out]. For MoE experts
+// the input holds only the tokens routed to that expert.
+using LinearObserver = std::function<void(const std::string& name, const at::Tensor& input, const at::Tensor& output)>;
+
+// Keys and values seen so far by one layer: [B, kv_heads, S, head_dim].
+struct LayerKvCache {
+  at::Tensor k;
+  at::Tensor v;
+};
+
+// x·rsqrt(mean(x²)+eps) in fp32, cast back to x's type, times `weight` (HF order).
+at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+// hidden [B, T, hidden] → [B, T, hidden]. `cache`, when given, is extended with this
+// call's keys and values. `router_logits`, when given and the layer is sparse, receives
+// the router's logits [B·T, num_experts].
+at::Tensor DecoderLayerForward(const ModelConfig& config, const DecoderLayerWeights& w, const at::Tensor& hidden,
+                               const AttentionInputs& attn, const LinearObserver* observer = nullptr,
+                               LayerKvCache* cache = nullptr, at::Tensor* router_logits = nullptr);
+
+}  // namespace faq

@@ -1,0 +1,85 @@
+// EvaluatePerplexity: layer-outer passes over chunks of windows.
+#include "faq/eval/perplexity.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "faq/util/error.h"
+#include "faq/util/progress.h"
+
+namespace faq {
+namespace {
+
+// Sum of next-token NLL over one window's predicted positions, in fp64.
+double WindowNll(const CausalLM& model, const at::Tensor& hidden, const at::Tensor& ids, int64_t chunk) {
+  const int64_t t = ids.size(0);
+  double total = 0;
+  for (int64_t start = 0; start < t - 1; start += chunk) {
+    const int64_t n = std::min(chunk, t - 1 - start);
+    at::Tensor logits = model.Head(model.FinalNorm(hidden.narrow(0, start, n)));
+    at::Tensor logp = at::log_softmax(logits, -1);
+    at::Tensor target = ids.narrow(0, start + 1, n).unsqueeze(1);
+    total -= logp.gather(1, target).to(at::kDouble).sum().item<double>();
+  }
+  return total;
+}
+
+}  // namespace
+
+PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int32_t>& stream,
+                                    const PerplexityOptions& options) {
+  if (options.seqlen < 2) Fail("--seqlen must be at least 2, got {}", options.seqlen);
+  int64_t windows = static_cast<int64_t>(stream.size()) / options.seqlen;
+  if (options.max_windows > 0) windows = std::min(windows, options.max_windows);
+  if (windows == 0) {
+    Fail("the evaluation data has {} tokens, fewer than one window of --seqlen {}", stream.size(), options.seqlen);
+  }
+  const ModelConfig& c = model.config();
+  at::Tensor all_ids = at::from_blob(const_cast<int32_t*>(stream.data()), {windows, options.seqlen}, at::kInt)
+                           .to(at::kLong);
+  const uint64_t per_window = static_cast<uint64_t>(options.seqlen * c.hidden_size) * 4;
+  const int64_t per_pass = std::clamp<int64_t>(static_cast<int64_t>(options.activation_budget_bytes / per_window), 1,
+                                               windows);
+  const int64_t passes = (windows + per_pass - 1) / per_pass;
+  const int64_t steps_per_pass = model.NumLayers() + 1;  // layers, then the head
+
+  Progress progress("eval ppl", static_cast<uint64_t>(passes * steps_per_pass), "layers");
+  double nll_sum = 0;
+  for (int64_t pass = 0; pass < passes; ++pass) {
+    const int64_t first = pass * per_pass;
+    const int64_t n = std::min(per_pass, windows - first);
+    at::Tensor ids = all_ids.narrow(0, first, n);
+    at::Tensor hidden = model.Embed(ids);  // [n, T, H]
+    AttentionInputs attn = model.PrepareAttention({}, 1, options.seqlen);
+    for (int64_t i = 0; i < model.NumLayers(); ++i) {
+      auto w = model.Layer(i);
+      for (int64_t k = 0; k < n; ++k) {
+        at::Tensor h = hidden.narrow(0, k, 1);
+        h.copy_(model.RunLayer(i, *w, h, attn));
+      }
+      if (options.show_progress) {
+        double done_tokens = static_cast<double>(first * options.seqlen) +
+                             static_cast<double>(n * options.seqlen) * (i + 1) / steps_per_pass;
+        progress.SetDetail(fmt::format("{:.0f} tok/s", done_tokens / std::max(1e-9, progress.ElapsedSeconds())));
+        progress.Advance();
+      }
+    }
+    for (int64_t k = 0; k < n; ++k) {
+      nll_sum += WindowNll(model, hidden[k], ids[k], options.head_chunk_tokens);
+    }
+    if (options.show_progress) progress.Advance();
+  }
+  if (options.show_progress) progress.Finish();
+
+  PerplexityResult r;
+  r.windows = windows;
+  r.tokens = windows * (options.seqlen - 1);
+  r.nll = nll_sum / static_cast<double>(r.tokens);
+  r.ppl = std::exp(r.nll);
+  r.seconds = progress.ElapsedSeconds();
+  return r;
+}
+
+}  // namespace faq

@@ -1,0 +1,94 @@
+// config.json parsing: defaults, architecture switches and errors that name the field.
+#include <gtest/gtest.h>
+
+#include "faq/model/model_config.h"
+#include "faq/model/random_model.h"
+#include "faq/util/error.h"
+#include "support/test_env.h"
+
+namespace faq {
+namespace {
+
+std::string ErrorOf(const nlohmann::json& j) {
+  try {
+    ParseModelConfig(j, "cfg.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ModelConfig, ReadsTheGoldensAndTheTrainedModel) {
+  auto llama = LoadModelConfig(testing::SharedDir() / "models/llama2xs-hf");
+  EXPECT_EQ(llama.arch, Architecture::kLlama);
+  EXPECT_EQ(llama.head_dim, 8);  // hidden / heads
+  EXPECT_EQ(llama.NumKeyValueGroups(), 2);
+  EXPECT_TRUE(llama.tie_word_embeddings);
+  auto moe = LoadModelConfig(testing::SharedDir() / "golden/hf/qwen3_moe/model");
+  EXPECT_EQ(moe.arch, Architecture::kQwen3Moe);
+  EXPECT_TRUE(moe.qk_norm);
+  EXPECT_TRUE(moe.norm_topk_prob);
+  EXPECT_TRUE(moe.IsSparseLayer(0));
+}
+
+TEST(ModelConfig, ArchitectureSwitches) {
+  auto q2 = ParseModelConfig(TinyModelConfig("qwen2"), "q2");
+  EXPECT_TRUE(q2.qkv_bias);
+  EXPECT_FALSE(q2.o_bias);
+  EXPECT_FALSE(q2.qk_norm);
+  auto q3 = ParseModelConfig(TinyModelConfig("qwen3"), "q3");
+  EXPECT_TRUE(q3.qk_norm);
+  EXPECT_EQ(q3.head_dim, 32);
+  auto llama = TinyModelConfig("llama");
+  llama["attention_bias"] = true;
+  llama["mlp_bias"] = true;
+  auto l = ParseModelConfig(llama, "l");
+  EXPECT_TRUE(l.qkv_bias && l.o_bias && l.mlp_bias);
+}
+
+TEST(ModelConfig, SparseLayerSchedule) {
+  auto j = TinyModelConfig("qwen3_moe");
+  j["num_hidden_layers"] = 6;
+  j["decoder_sparse_step"] = 2;
+  j["mlp_only_layers"] = {3};
+  auto c = ParseModelConfig(j, "moe");
+  std::vector<bool> sparse;
+  for (int i = 0; i < 6; ++i) sparse.push_back(c.IsSparseLayer(i));
+  EXPECT_EQ(sparse, (std::vector<bool>{false, true, false, false, false, true}));
+}
+
+TEST(ModelConfig, RopeScalingForms) {
+  auto j = TinyModelConfig("llama");
+  j["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                       {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
+  auto c = ParseModelConfig(j, "l3");
+  EXPECT_EQ(c.rope_scaling.type, "llama3");
+  EXPECT_EQ(c.rope_scaling.original_max_position_embeddings, 64);
+  auto k = TinyModelConfig("qwen3");
+  k.erase("rope_theta");
+  k["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 5e5}};
+  EXPECT_EQ(ParseModelConfig(k, "new").rope_theta, 5e5);
+  j["rope_scaling"] = {{"type", "yarn"}, {"factor", 4.0}};
+  EXPECT_NE(ErrorOf(j).find("'yarn' is not supported"), std::string::npos) << ErrorOf(j);
+}
+
+TEST(ModelConfig, ErrorsNameTheFieldAndTheExpectation) {
+  auto j = TinyModelConfig("llama");
+  j.erase("hidden_size");
+  EXPECT_NE(ErrorOf(j).find("cfg.json: missing required field 'hidden_size'"), std::string::npos) << ErrorOf(j);
+  j = TinyModelConfig("llama");
+  j["num_attention_heads"] = "four";
+  EXPECT_NE(ErrorOf(j).find("'num_attention_heads' must be an integer"), std::string::npos) << ErrorOf(j);
+  j = TinyModelConfig("llama");
+  j["architectures"] = {"GPT2LMHeadModel"};
+  EXPECT_NE(ErrorOf(j).find("unsupported architecture 'GPT2LMHeadModel'"), std::string::npos) << ErrorOf(j);
+  j = TinyModelConfig("llama");
+  j["num_key_value_heads"] = 3;
+  EXPECT_NE(ErrorOf(j).find("multiple of num_key_value_heads"), std::string::npos) << ErrorOf(j);
+  j = TinyModelConfig("llama");
+  j["hidden_act"] = "gelu";
+  EXPECT_NE(ErrorOf(j).find("hidden_act 'gelu'"), std::string::npos) << ErrorOf(j);
+}
+
+}  // namespace
+}  // namespace faq
