@@ -27,7 +27,7 @@ demo: build
 	tools/demo.sh $(BUILD)
 
 bench: build
-	$(BUILD)/bench/faq_bench
+	for b in $(BUILD)/bench/*_bench; do echo "== $$b"; $$b; done
 
 clean:
 	rm -rf $(BUILD)

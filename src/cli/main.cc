@@ -1,5 +1,6 @@
 // faq: the command-line entry point. Parses, dispatches to one command body, maps errors
 // to the documented exit codes (0 ok, 1 runtime error, 2 usage error).
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
@@ -34,6 +35,10 @@ int Main(int argc, char** argv) {
   if (const char* env = std::getenv("FAQ_LOG_LEVEL")) log_level = env;
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off (env FAQ_LOG_LEVEL)")
       ->capture_default_str();
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "CPU threads for tensor work (default: LibTorch's choice, OMP_NUM_THREADS or all cores)")
+      ->check(CLI::NonNegativeNumber);
 
   CommandBody run;
   RegisterEval(app, run);
@@ -52,6 +57,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   SetupLogging(log_level);
+  if (threads > 0) at::set_num_threads(threads);
   if (!run) {
     std::cout << app.help();
     return kExitOk;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "faq/io/json.h"
 #include "faq/util/error.h"
 
 namespace faq {
@@ -13,16 +14,7 @@ std::string Where(const std::filesystem::path& path, uint64_t line) {
 }
 
 Json ParseJsonlLine(std::string_view line, std::string_view where) {
-  Json value = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    // Re-parse with exceptions only to obtain the position and reason for the message.
-    try {
-      (void)Json::parse(line);
-    } catch (const Json::parse_error& e) {
-      Fail("{}: invalid JSON ({})", where, e.what());
-    }
-    Fail("{}: invalid JSON", where);
-  }
+  Json value = ParseJson(line, where);
   if (!value.is_object()) Fail("{}: expected a JSON object, got {}", where, value.type_name());
   return value;
 }

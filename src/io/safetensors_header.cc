@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "faq/io/json.h"
 #include "faq/io/safetensors.h"
 #include "faq/util/error.h"
 
@@ -96,8 +97,7 @@ SafetensorsHeader ParseSafetensorsHeader(std::span<const uint8_t> file, std::str
   SafetensorsHeader h;
   h.header_size = n;
   const char* text = reinterpret_cast<const char*>(file.data() + 8);
-  Json root = Json::parse(text, text + n, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) Fail("{}: header is not valid JSON", label);
+  Json root = ParseJson({text, n}, fmt::format("{}: header", label));
   if (!root.is_object()) Fail("{}: header must be a JSON object, got {}", label, root.type_name());
   const uint64_t data_size = file.size() - 8 - n;
   for (const auto& [key, value] : root.items()) {

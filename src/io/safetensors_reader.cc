@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "faq/io/json.h"
 #include "faq/io/safetensors.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
@@ -25,8 +26,8 @@ SafetensorsReader::SafetensorsReader(const std::filesystem::path& dir) : dir_(di
   if (!fs::is_directory(dir)) Fail("model directory '{}' does not exist", dir.string());
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    auto json = nlohmann::json::parse(ReadFile(index), nullptr, false);
-    if (json.is_discarded() || !json.is_object()) Fail("{}: not valid JSON", index.string());
+    auto json = ParseJson(ReadFile(index), index.string());
+    if (!json.is_object()) Fail("{}: expected a JSON object", index.string());
     auto map = json.find("weight_map");
     if (map == json.end() || !map->is_object()) Fail("{}: missing object field 'weight_map'", index.string());
     for (const auto& [name, file] : map->items()) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "faq/io/json.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 
@@ -202,9 +203,7 @@ ModelConfig ParseModelConfig(const nlohmann::json& config, std::string_view labe
 ModelConfig LoadModelConfig(const std::filesystem::path& dir) {
   auto path = dir / "config.json";
   if (!std::filesystem::exists(path)) Fail("model directory '{}' has no config.json", dir.string());
-  auto json = nlohmann::json::parse(ReadFile(path), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) Fail("{}: not valid JSON", path.string());
-  return ParseModelConfig(json, path.string());
+  return ParseModelConfig(ParseJson(ReadFile(path), path.string()), path.string());
 }
 
 }  // namespace faq

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ATen/ATen.h>
+
 #include "faq/model/random_model.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
@@ -64,6 +66,36 @@ TEST(Cli, EvalPplJsonIsTheLastStdoutLine) {
   auto plain = testing::Run({FaqBinary(), "eval", "ppl", "--model", (dir / "m").string(), "--data", (dir / "d.jsonl").string(),
                     "--seqlen", "16"});
   EXPECT_NE(plain.out.find("perplexity"), std::string::npos);
+}
+
+TEST(Cli, EvalPplOnRawTextEncodesWithTheModelsTokenizer) {
+  const std::string python = testing::PythonPath();
+  ASSERT_FALSE(python.empty());
+  testing::TempDir dir;
+  auto model = dir / "m";
+  auto config = TinyModelConfig("qwen3");
+  config["vocab_size"] = 151669;  // the Qwen3 tokenizer's ids
+  config["num_hidden_layers"] = 1;
+  WriteRandomModel(model, config, {.seed = 2, .storage = at::kBFloat16});
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(testing::SharedDir() / "tokenizers/qwen3" / f, model / f);
+  }
+  // Two documents as JSONL `text` records: joined with a blank line, then encoded once.
+  WriteFileAtomic(dir / "d.jsonl",
+                  "{\"text\": \"The quick brown fox jumps over the lazy dog. \"}\n"
+                  "{\"text\": \"Perplexity counts every predicted token, 12345 of them.\"}\n");
+  auto r = testing::Run({FaqBinary(), "eval", "ppl", "--model", model.string(), "--data", (dir / "d.jsonl").string(),
+                         "--seqlen", "4", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto ours = nlohmann::json::parse(testing::LastLine(r.out));
+  std::string script =
+      "import sys\nfrom tokenizers import Tokenizer\n"
+      "t=Tokenizer.from_file(sys.argv[1])\n"
+      "text='The quick brown fox jumps over the lazy dog. '+'\\n\\n'+'Perplexity counts every predicted token, 12345 of them.'\n"
+      "print(len(t.encode(text, add_special_tokens=False).ids))\n";
+  auto ref = testing::Run({python, "-c", script, (model / "tokenizer.json").string()});
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_EQ(ours["windows"].get<int64_t>(), std::stoll(testing::LastLine(ref.out)) / 4);
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ TEST_F(CorruptModel, BadHeader) {
   broken[8] = '[';
   broken[20] = '}';
   WriteFileAtomic(weights(), broken);
-  ExpectFailure({"not valid JSON"});
+  ExpectFailure({"invalid JSON"});
 }
 
 TEST_F(CorruptModel, HeaderLengthLies) {

@@ -34,6 +34,12 @@ TEST(Jsonl, MalformedLineNamesFileAndLine) {
   }
 }
 
+TEST(Jsonl, NumberOverflowIsAnErrorNotACrash) {
+  // Found by tests/fuzz/jsonl_fuzz: nlohmann throws out_of_range even when told not to.
+  EXPECT_THROW(ParseJsonlLine("222E2222222222222222222", "x:1"), Error);
+  EXPECT_THROW(ParseJsonlLine("{\"input_ids\": [1e99999]}", "x:1"), Error);
+}
+
 TEST(Jsonl, NonObjectRecordIsAnError) {
   EXPECT_THROW(ParseJsonlLine("[1,2]", "x:1"), Error);
   EXPECT_THROW(ParseJsonlLine("\"s\"", "x:1"), Error);

@@ -92,7 +92,7 @@ TEST(SafetensorsCorrupt, TruncatedData) {
 }
 
 TEST(SafetensorsCorrupt, HeaderNotJson) {
-  ExpectCorrupt(Raw(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", 8), {"not valid JSON"});
+  ExpectCorrupt(Raw(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", 8), {"invalid JSON"});
 }
 
 TEST(SafetensorsCorrupt, HeaderNotObject) { ExpectCorrupt(Raw("[1,2,3]", 0), {"JSON object"}); }

@@ -51,81 +51,55 @@ std::vector<Variant> Variants() {
   };
 }
 
-class LiveForward : public ::testing::TestWithParam<Variant> {
- public:
-  static void SetUpTestSuite() {
-    root_ = new testing::TempDir();
-    const std::string python = testing::PythonPath();
-    ASSERT_FALSE(python.empty()) << "FAQ_PYTHON is not set: the setup installs transformers in the venv";
-    nlohmann::json spec = nlohmann::json::array();
-    uint64_t seed = 100;
-    for (const auto& v : Variants()) {
-      auto dir = *root_ / v.name;
-      nlohmann::json config = TinyModelConfig(v.arch);
-      config.update(v.overrides);
-      WriteRandomModel(dir, config, {.seed = seed++, .storage = v.storage, .max_shard_bytes = v.max_shard_bytes});
-      // Three rows of 11: plain, left-padded by 3, right-padded by 2.
-      at::Tensor ids = at::randint(3, config["vocab_size"].get<int64_t>(), {3, 11}, at::kLong);
-      at::Tensor mask = at::ones({3, 11}, at::kLong);
-      mask[1].narrow(0, 0, 3).zero_();
-      mask[2].narrow(0, 9, 2).zero_();
-      nlohmann::json rows = nlohmann::json::array(), masks = nlohmann::json::array();
-      for (int b = 0; b < 3; ++b) {
-        std::vector<int64_t> r(ids[b].data_ptr<int64_t>(), ids[b].data_ptr<int64_t>() + 11);
-        std::vector<int64_t> m(mask[b].data_ptr<int64_t>(), mask[b].data_ptr<int64_t>() + 11);
-        rows.push_back(r);
-        masks.push_back(m);
-      }
-      spec.push_back({{"dir", dir.string()}, {"ids", rows}, {"mask", masks}});
+// One test over every variant: the transformers side runs once for all of them (ctest
+// runs each test in its own process).
+TEST(LiveForward, LogitsMatchTransformersOnRealTokensForEveryConfig) {
+  const std::string python = testing::PythonPath();
+  ASSERT_FALSE(python.empty()) << "FAQ_PYTHON is not set: the setup installs transformers in the venv";
+  testing::TempDir root;
+  nlohmann::json spec = nlohmann::json::array();
+  std::vector<std::pair<at::Tensor, at::Tensor>> inputs;
+  uint64_t seed = 100;
+  for (const auto& v : Variants()) {
+    nlohmann::json config = TinyModelConfig(v.arch);
+    config.update(v.overrides);
+    WriteRandomModel(root / v.name, config,
+                     {.seed = seed++, .storage = v.storage, .max_shard_bytes = v.max_shard_bytes});
+    // Three rows of 11 tokens: plain, left-padded by 3, right-padded by 2.
+    at::Tensor ids = at::randint(3, config["vocab_size"].get<int64_t>(), {3, 11}, at::kLong);
+    at::Tensor mask = at::ones({3, 11}, at::kLong);
+    mask[1].narrow(0, 0, 3).zero_();
+    mask[2].narrow(0, 9, 2).zero_();
+    nlohmann::json rows = nlohmann::json::array(), masks = nlohmann::json::array();
+    for (int b = 0; b < 3; ++b) {
+      rows.push_back(std::vector<int64_t>(ids[b].data_ptr<int64_t>(), ids[b].data_ptr<int64_t>() + 11));
+      masks.push_back(std::vector<int64_t>(mask[b].data_ptr<int64_t>(), mask[b].data_ptr<int64_t>() + 11));
     }
-    WriteFileAtomic(*root_ / "spec.json", spec.dump());
-    auto script = testing::SourceDir() / "tests/reference/hf_forward.py";
-    auto r = testing::Run({python, script.string(), (*root_ / "spec.json").string()});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    spec_ = new nlohmann::json(spec);
+    spec.push_back({{"dir", (root / v.name).string()}, {"ids", rows}, {"mask", masks}});
+    inputs.emplace_back(ids, mask);
   }
-  static void TearDownTestSuite() {
-    delete root_;
-    delete spec_;
+  WriteFileAtomic(root / "spec.json", spec.dump());
+  auto r = testing::Run({python, (testing::SourceDir() / "tests/reference/hf_forward.py").string(),
+                         (root / "spec.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto variants = Variants();
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const auto& v = variants[i];
+    SCOPED_TRACE(v.name);
+    const auto& [ids, mask] = inputs[i];
+    at::Tensor ours = CausalLM(root / v.name).Forward(ids, mask);
+    SafetensorsFile ref_file(root / v.name / "hf_logits.safetensors");
+    const TensorEntry* entry = ref_file.header().Find("logits");
+    ASSERT_NE(entry, nullptr);
+    ASSERT_EQ(entry->dtype, DType::kF32);
+    at::Tensor ref =
+        at::from_blob(const_cast<uint8_t*>(ref_file.Bytes(*entry).data()), entry->shape, at::kFloat).clone();
+    ASSERT_EQ(ours.sizes(), ref.sizes());
+    at::Tensor real = mask.to(at::kBool).unsqueeze(-1).expand_as(ours);
+    double err = (ours - ref).abs().masked_select(real).max().item<double>();
+    EXPECT_LE(err, 1e-4) << v.name << ": max |faq - transformers| over real tokens = " << err;
   }
-
- protected:
-  static testing::TempDir* root_;
-  static nlohmann::json* spec_;
-};
-testing::TempDir* LiveForward::root_ = nullptr;
-nlohmann::json* LiveForward::spec_ = nullptr;
-
-TEST_P(LiveForward, LogitsMatchTransformersOnRealTokens) {
-  ASSERT_NE(spec_, nullptr);
-  const auto& v = GetParam();
-  const nlohmann::json* c = nullptr;
-  for (const auto& item : *spec_) {
-    if (item["dir"].get<std::string>() == (*root_ / v.name).string()) c = &item;
-  }
-  ASSERT_NE(c, nullptr);
-  std::vector<std::vector<int64_t>> rows = (*c)["ids"], masks = (*c)["mask"];
-  at::Tensor ids = at::empty({3, 11}, at::kLong), mask = at::empty({3, 11}, at::kLong);
-  for (int b = 0; b < 3; ++b) {
-    for (int t = 0; t < 11; ++t) {
-      ids[b][t] = rows[static_cast<size_t>(b)][static_cast<size_t>(t)];
-      mask[b][t] = masks[static_cast<size_t>(b)][static_cast<size_t>(t)];
-    }
-  }
-  CausalLM model(*root_ / v.name);
-  at::Tensor ours = model.Forward(ids, mask);
-  SafetensorsFile ref_file(*root_ / v.name / "hf_logits.safetensors");
-  const TensorEntry* entry = ref_file.header().Find("logits");
-  ASSERT_NE(entry, nullptr);
-  ASSERT_EQ(entry->dtype, DType::kF32);
-  at::Tensor ref = at::from_blob(const_cast<uint8_t*>(ref_file.Bytes(*entry).data()), entry->shape, at::kFloat).clone();
-  at::Tensor real = mask.to(at::kBool).unsqueeze(-1).expand_as(ours);
-  double err = (ours - ref).abs().masked_select(real).max().item<double>();
-  EXPECT_LE(err, 1e-4) << v.name << ": max |faq - transformers| over real tokens = " << err;
 }
-
-INSTANTIATE_TEST_SUITE_P(Configs, LiveForward, ::testing::ValuesIn(Variants()),
-                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace faq

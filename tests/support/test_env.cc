@@ -13,32 +13,30 @@
 namespace faq::testing {
 namespace {
 
-std::string Env(const char* name) {
+// The environment variable, or the default the build compiled in.
+std::string Env(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
+  return v != nullptr && *v != '\0' ? v : fallback;
 }
 
 }  // namespace
 
 std::filesystem::path SharedDir() {
-  std::string dir = Env("FAQ_SHARED_DIR");
-  if (dir.empty()) dir = "../shared";
+  std::string dir = Env("FAQ_SHARED_DIR", FAQ_DEFAULT_SHARED_DIR);
   if (!std::filesystem::is_directory(dir)) {
     ADD_FAILURE() << "shared data folder '" << dir << "' not found (set FAQ_SHARED_DIR)";
   }
   return dir;
 }
 
-std::string PythonPath() { return Env("FAQ_PYTHON"); }
+std::string PythonPath() { return Env("FAQ_PYTHON", FAQ_DEFAULT_PYTHON); }
 
 std::string FaqBinary() {
-  std::string bin = Env("FAQ_BIN");
-  return bin.empty() ? "build/faq" : bin;
+  return Env("FAQ_BIN", FAQ_DEFAULT_BIN);
 }
 
 std::filesystem::path SourceDir() {
-  std::string dir = Env("FAQ_SOURCE_DIR");
-  return dir.empty() ? std::filesystem::current_path() : std::filesystem::path(dir);
+  return Env("FAQ_SOURCE_DIR", FAQ_DEFAULT_SOURCE_DIR);
 }
 
 TempDir::TempDir() {

@@ -1,0 +1,34 @@
+// Fuzzes the JSONL readers (line splitting, JSON parsing, record validation of token
+// streams): arbitrary bytes must give records or faq::Error, never a crash.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "faq/eval/token_source.h"
+#include "faq/io/jsonl.h"
+#include "faq/util/error.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::string path = "/tmp/faq-jsonl-fuzz-" + std::to_string(::getpid()) + ".jsonl";
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  }
+  try {
+    faq::JsonlReader reader(path);
+    while (auto record = reader.Next()) {
+      if (!record->value.is_object()) __builtin_trap();
+    }
+  } catch (const faq::Error&) {
+  }
+  try {
+    faq::TextEncoder encoder = [](std::string_view s) { return std::vector<int32_t>(s.size() % 7, 1); };
+    (void)faq::LoadTokenDocuments(path, encoder);
+    (void)faq::LoadTokenStream(path, encoder);
+  } catch (const faq::Error&) {
+  }
+  return 0;
+}
