@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "cli/text_encoder.h"
+#include "cli/model_codec.h"
 #include "faq/eval/perplexity.h"
 #include "faq/eval/token_source.h"
 #include "faq/util/error.h"
@@ -27,7 +27,7 @@ int RunEvalPpl(const EvalPplParams& p) {
   spdlog::info("model {}: {} ({} layers, hidden {}, vocab {}), {} threads", p.model,
                ArchitectureName(model.config().arch), model.NumLayers(), model.config().hidden_size,
                model.config().vocab_size, at::get_num_threads());
-  std::vector<int32_t> stream = LoadTokenStream(p.data, ModelTextEncoder(p.model));
+  std::vector<int32_t> stream = LoadTokenStream(p.data, ModelTextCodec(p.model));
   PerplexityOptions o;
   o.seqlen = p.seqlen;
   o.max_windows = p.max_windows;
@@ -60,7 +60,7 @@ void RegisterEval(CLI::App& app, CommandBody& run) {
       "  faq eval ppl --model models/tiny-qwen3-target --data ../shared/data/wikitext2/wiki.test.raw --json");
   ppl->add_option("--model", p->model, "Hugging Face model directory (config.json + safetensors)")->required();
   ppl->add_option("--data", p->data,
-                  "JSONL with 'input_ids' or 'text' per record (texts joined with \"\\n\\n\"), or a raw .txt file")
+                  "JSONL with input_ids, text (joined with a blank line) or messages (rendered with the model's chat template) per record, or a raw .txt file")
       ->required()
       ->check(CLI::ExistingFile);
   ppl->add_option("--seqlen", p->seqlen, "Tokens per window")->capture_default_str()->check(CLI::Range(2, 1 << 20));

@@ -38,19 +38,34 @@ std::vector<int32_t> Encode(const TextEncoder& encoder, std::string_view text, c
 
 enum class Kind { kUnknown, kIds, kText };
 
-// Visits each record as either ids or text, enforcing one kind per file.
+std::string Render(const MessagesRenderer& render, const Json& messages, const std::string& where) {
+  if (!messages.is_array()) Fail("{}: field 'messages' must be a list of messages, got {}", where, messages.type_name());
+  if (!render) {
+    Fail("{}: records hold 'messages' but the model has no chat template to render them (tokenizer_config.json "
+         "'chat_template')", where);
+  }
+  try {
+    return render(messages.dump());
+  } catch (const Error& e) {
+    Fail("{}: field 'messages': {}", where, e.what());
+  }
+}
+
+// Visits each record as either ids or text (conversations rendered first), enforcing
+// one kind per file.
 template <typename OnIds, typename OnText>
-void ForEachRecord(const std::filesystem::path& file, OnIds on_ids, OnText on_text) {
+void ForEachRecord(const std::filesystem::path& file, const TextCodec& codec, OnIds on_ids, OnText on_text) {
   JsonlReader reader(file);
   Kind kind = Kind::kUnknown;
   uint64_t records = 0;
   while (auto rec = reader.Next()) {
     ++records;
     const std::string where = Where(file, rec->line);
-    Kind this_kind = rec->value.contains("input_ids") ? Kind::kIds
-                     : rec->value.contains("text")    ? Kind::kText
-                                                      : Kind::kUnknown;
-    if (this_kind == Kind::kUnknown) Fail("{}: record has neither 'input_ids' nor 'text'", where);
+    const bool has_messages = rec->value.contains("messages");
+    Kind this_kind = rec->value.contains("input_ids")             ? Kind::kIds
+                     : rec->value.contains("text") || has_messages ? Kind::kText
+                                                                   : Kind::kUnknown;
+    if (this_kind == Kind::kUnknown) Fail("{}: record has none of 'input_ids', 'text' or 'messages'", where);
     if (kind != Kind::kUnknown && this_kind != kind) {
       Fail("{}: record holds '{}' but earlier records hold '{}'; use one kind per file", where,
            this_kind == Kind::kIds ? "input_ids" : "text", kind == Kind::kIds ? "input_ids" : "text");
@@ -58,6 +73,8 @@ void ForEachRecord(const std::filesystem::path& file, OnIds on_ids, OnText on_te
     kind = this_kind;
     if (kind == Kind::kIds) {
       on_ids(ReadIds(rec->value["input_ids"], where), where);
+    } else if (!rec->value.contains("text")) {
+      on_text(Render(codec.render, rec->value["messages"], where), where);
     } else {
       const Json& text = rec->value["text"];
       if (!text.is_string()) Fail("{}: field 'text' must be a string, got {}", where, text.type_name());
@@ -69,28 +86,29 @@ void ForEachRecord(const std::filesystem::path& file, OnIds on_ids, OnText on_te
 
 }  // namespace
 
-std::vector<int32_t> LoadTokenStream(const std::filesystem::path& file, const TextEncoder& encoder,
+std::vector<int32_t> LoadTokenStream(const std::filesystem::path& file, const TextCodec& codec,
                                      std::string_view joiner) {
-  if (!IsJsonl(file)) return Encode(encoder, ReadFile(file), file.string());
+  if (!IsJsonl(file)) return Encode(codec.encode, ReadFile(file), file.string());
   std::vector<int32_t> ids;
   std::string joined;
   bool any_text = false;
   ForEachRecord(
-      file, [&](std::vector<int32_t> doc, const std::string&) { ids.insert(ids.end(), doc.begin(), doc.end()); },
+      file, codec,
+      [&](std::vector<int32_t> doc, const std::string&) { ids.insert(ids.end(), doc.begin(), doc.end()); },
       [&](const std::string& text, const std::string&) {
         if (any_text) joined.append(joiner);
         joined.append(text);
         any_text = true;
       });
-  if (any_text) return Encode(encoder, joined, file.string());
+  if (any_text) return Encode(codec.encode, joined, file.string());
   return ids;
 }
 
-std::vector<std::vector<int32_t>> LoadTokenDocuments(const std::filesystem::path& file, const TextEncoder& encoder) {
+std::vector<std::vector<int32_t>> LoadTokenDocuments(const std::filesystem::path& file, const TextCodec& codec) {
   std::vector<std::vector<int32_t>> docs;
   ForEachRecord(
-      file, [&](std::vector<int32_t> doc, const std::string&) { docs.push_back(std::move(doc)); },
-      [&](const std::string& text, const std::string& where) { docs.push_back(Encode(encoder, text, where)); });
+      file, codec, [&](std::vector<int32_t> doc, const std::string&) { docs.push_back(std::move(doc)); },
+      [&](const std::string& text, const std::string& where) { docs.push_back(Encode(codec.encode, text, where)); });
   return docs;
 }
 

@@ -98,5 +98,36 @@ TEST(Cli, EvalPplOnRawTextEncodesWithTheModelsTokenizer) {
   EXPECT_EQ(ours["windows"].get<int64_t>(), std::stoll(testing::LastLine(ref.out)) / 4);
 }
 
+TEST(Cli, EvalPplOnConversationsRendersTheModelsChatTemplate) {
+  const std::string python = testing::PythonPath();
+  ASSERT_FALSE(python.empty());
+  testing::TempDir dir;
+  auto model = dir / "m";
+  auto config = TinyModelConfig("qwen3");
+  config["vocab_size"] = 151669;
+  config["num_hidden_layers"] = 1;
+  WriteRandomModel(model, config, {.seed = 4, .storage = at::kBFloat16});
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(testing::SharedDir() / "tokenizers/qwen3" / f, model / f);
+  }
+  const std::string conversation =
+      R"([{"role": "user", "content": "What is 17 * 3?"}, {"role": "assistant", "content": "17 * 3 = 51."}])";
+  WriteFileAtomic(dir / "c.jsonl", "{\"messages\": " + conversation + "}\n{\"messages\": " + conversation + "}\n");
+  auto r = testing::Run({FaqBinary(), "eval", "ppl", "--model", model.string(), "--data", (dir / "c.jsonl").string(),
+                         "--seqlen", "3", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto ours = nlohmann::json::parse(testing::LastLine(r.out));
+  // transformers renders the template; the two renders are joined by a blank line.
+  std::string script =
+      "import sys, json\nfrom transformers import AutoTokenizer\n"
+      "t = AutoTokenizer.from_pretrained(sys.argv[1])\n"
+      "m = json.loads(sys.argv[2])\n"
+      "one = t.apply_chat_template(m, tokenize=False)\n"
+      "print(len(t(one + '\\n\\n' + one, add_special_tokens=False)['input_ids']))\n";
+  auto ref = testing::Run({python, "-c", script, model.string(), conversation});
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_EQ(ours["windows"].get<int64_t>(), std::stoll(testing::LastLine(ref.out)) / 3);
+}
+
 }  // namespace
 }  // namespace faq

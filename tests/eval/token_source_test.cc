@@ -1,5 +1,6 @@
 // Token streams from JSONL and text, and the errors for bad records.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "faq/eval/token_source.h"
 #include "faq/util/atomic_file.h"
@@ -9,9 +10,9 @@
 namespace faq {
 namespace {
 
-std::string ErrorOf(const std::filesystem::path& file, const TextEncoder& enc = {}) {
+std::string ErrorOf(const std::filesystem::path& file, const TextCodec& codec = {}) {
   try {
-    LoadTokenStream(file, enc);
+    LoadTokenStream(file, codec);
   } catch (const Error& e) {
     return e.what();
   }
@@ -33,17 +34,35 @@ TEST(TokenSource, JoinsTextsWithBlankLinesThenEncodesOnce) {
     seen.emplace_back(s);
     return std::vector<int32_t>(s.size(), 7);
   };
-  EXPECT_EQ(LoadTokenStream(dir / "t.jsonl", enc).size(), 5u);
+  EXPECT_EQ(LoadTokenStream(dir / "t.jsonl", {enc}).size(), 5u);
   EXPECT_EQ(seen, std::vector<std::string>{"ab\n\nc"});
   WriteFileAtomic(dir / "raw.txt", "hello");
-  EXPECT_EQ(LoadTokenStream(dir / "raw.txt", enc).size(), 5u);
+  EXPECT_EQ(LoadTokenStream(dir / "raw.txt", {enc}).size(), 5u);
+}
+
+TEST(TokenSource, RendersConversationsBeforeEncoding) {
+  testing::TempDir dir;
+  WriteFileAtomic(dir / "m.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+  TextCodec codec;
+  codec.encode = [](std::string_view s) { return std::vector<int32_t>(s.size(), 1); };
+  codec.render = [](const std::string& messages) {
+    return "<" + nlohmann::json::parse(messages)[0]["content"].get<std::string>() + ">";
+  };
+  auto docs = LoadTokenDocuments(dir / "m.jsonl", codec);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].size(), 4u);  // "<hi>"
+  codec.render = nullptr;
+  EXPECT_NE(ErrorOf(dir / "m.jsonl", codec).find(":1: records hold 'messages' but the model has no chat template"),
+            std::string::npos);
+  WriteFileAtomic(dir / "m.jsonl", "{\"messages\": \"hi\"}\n");
+  EXPECT_NE(ErrorOf(dir / "m.jsonl", codec).find(":1: field 'messages' must be a list"), std::string::npos);
 }
 
 TEST(TokenSource, ErrorsNameFileLineAndField) {
   testing::TempDir dir;
   auto f = dir / "bad.jsonl";
   WriteFileAtomic(f, "{\"input_ids\": [1]}\n{\"tokens\": [2]}\n");
-  EXPECT_NE(ErrorOf(f).find(f.string() + ":2: record has neither 'input_ids' nor 'text'"), std::string::npos)
+  EXPECT_NE(ErrorOf(f).find(f.string() + ":2: record has none of 'input_ids', 'text' or 'messages'"), std::string::npos)
       << ErrorOf(f);
   WriteFileAtomic(f, "{\"input_ids\": [1, -4]}\n");
   EXPECT_NE(ErrorOf(f).find(":1: field 'input_ids' must hold non-negative integers"), std::string::npos) << ErrorOf(f);

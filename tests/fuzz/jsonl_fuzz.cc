@@ -25,9 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const faq::Error&) {
   }
   try {
-    faq::TextEncoder encoder = [](std::string_view s) { return std::vector<int32_t>(s.size() % 7, 1); };
-    (void)faq::LoadTokenDocuments(path, encoder);
-    (void)faq::LoadTokenStream(path, encoder);
+    faq::TextCodec codec;
+    codec.encode = [](std::string_view s) { return std::vector<int32_t>(s.size() % 7, 1); };
+    codec.render = [](const std::string& messages) { return messages.substr(0, 5); };
+    (void)faq::LoadTokenDocuments(path, codec);
+    (void)faq::LoadTokenStream(path, codec);
   } catch (const faq::Error&) {
   }
   return 0;

@@ -1,0 +1,32 @@
+// Second-order statistics of a linear's inputs for GPTQ-family solvers.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace faq {
+
+// Accumulates H = (2/n)·Σ x xᵀ over n input rows (tokens) of width K, as a running average
+// so that its scale does not grow with the calibration set; with a full-precision stream
+// also dXXT = (2/n)·Σ (x_fp − x) xᵀ for GPTAQ. Each Add is one BLAS rank-k update in fp32.
+class HessianAccumulator {
+ public:
+  explicit HessianAccumulator(int64_t columns, bool asymmetric = false);
+
+  // x [.., K]: rows are tokens. x_fp, for GPTAQ, holds the same tokens' full-precision inputs.
+  void Add(const at::Tensor& x, const at::Tensor& x_fp = {});
+
+  const at::Tensor& H() const { return h_; }
+  const at::Tensor& DXXT() const { return dxxt_; }
+  int64_t rows() const { return rows_; }
+  int64_t columns() const { return columns_; }
+
+ private:
+  int64_t columns_;
+  int64_t rows_ = 0;
+  at::Tensor h_;
+  at::Tensor dxxt_;
+};
+
+}  // namespace faq

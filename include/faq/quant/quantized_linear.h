@@ -1,0 +1,34 @@
+// The result of quantizing one linear layer, in the integer form every export format is
+// packed from. A linear computes y = x·Wᵀ with W [N = out_features, K = in_features].
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace faq {
+
+// How a linear is quantized (the paper's default: 4 bits, groups of 128, symmetric).
+struct QuantScheme {
+  int bits = 4;                 // 2, 3, 4 or 8
+  int64_t group_size = 128;     // input columns per group; -1 = one group over all of K
+  bool sym = true;              // symmetric: zero point fixed at 2^(bits-1)
+  bool act_order = false;       // columns processed by decreasing Hessian diagonal (desc_act)
+  bool static_groups = false;   // groups fixed in natural column order before act-order
+};
+
+// W_deq[n, k] = scales[g_idx[k], n] · (qweight[n, k] − zeros[g_idx[k], n]).
+struct QuantizedLinear {
+  QuantScheme scheme;
+  at::Tensor qweight;  // int32 [N, K], codes in [0, 2^bits − 1]
+  at::Tensor scales;   // float32 [G, N]
+  at::Tensor zeros;    // int32 [G, N], in [0, 2^bits − 1]; 2^(bits−1) when symmetric
+  at::Tensor g_idx;    // int32 [K], the group of each input column
+  at::Tensor bias;     // float32 [N] or undefined
+
+  int64_t NumGroups() const { return scales.size(0); }
+  // The dequantized weight [N, K] in fp32.
+  at::Tensor Dequantize() const;
+};
+
+}  // namespace faq

@@ -1,0 +1,34 @@
+// HessianAccumulator: running-average rank-k updates.
+#include "faq/quant/hessian.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "faq/util/error.h"
+
+namespace faq {
+
+HessianAccumulator::HessianAccumulator(int64_t columns, bool asymmetric)
+    : columns_(columns), h_(at::zeros({columns, columns}, at::kFloat)) {
+  if (asymmetric) dxxt_ = at::zeros({columns, columns}, at::kFloat);
+}
+
+void HessianAccumulator::Add(const at::Tensor& x_in, const at::Tensor& x_fp_in) {
+  at::Tensor x = x_in.reshape({-1, columns_}).to(at::kFloat);
+  const int64_t m = x.size(0);
+  if (m == 0) return;
+  const double keep = static_cast<double>(rows_) / static_cast<double>(rows_ + m);
+  rows_ += m;
+  const double scale = 2.0 / static_cast<double>(rows_);
+  // H ← keep·H + (2/n)·xᵀx: one GEMM-rate update (BLAS), no [m, K] temporaries beyond x.
+  h_.addmm_(x.t(), x, keep, scale);
+  if (dxxt_.defined()) {
+    FAQ_CHECK(x_fp_in.defined(), "GPTAQ statistics need the full-precision inputs");
+    at::Tensor x_fp = x_fp_in.reshape({-1, columns_}).to(at::kFloat);
+    FAQ_CHECK(x_fp.size(0) == m, "full-precision rows {} != quantized rows {}", x_fp.size(0), m);
+    dxxt_.addmm_((x_fp - x).t(), x, keep, scale);
+  }
+}
+
+}  // namespace faq
