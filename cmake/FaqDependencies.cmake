@@ -11,7 +11,8 @@ pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 
 # Warnings for faq's own targets.
 function(faq_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  # Designated initializers leave fields at their defaults on purpose.
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
 endfunction()
 
 # LibTorch's include directory bundles its own (newer) fmt, and it is searched before
@@ -24,3 +25,10 @@ endif()
 set(FAQ_FMT_SHIM "${CMAKE_BINARY_DIR}/include-shim")
 file(MAKE_DIRECTORY "${FAQ_FMT_SHIM}")
 file(CREATE_LINK "${FAQ_SYSTEM_FMT_DIR}/fmt" "${FAQ_FMT_SHIM}/fmt" SYMBOLIC)
+
+find_package(yaml-cpp REQUIRED)
+if(TARGET yaml-cpp::yaml-cpp)
+  set(FAQ_YAML_TARGET yaml-cpp::yaml-cpp)
+else()
+  set(FAQ_YAML_TARGET yaml-cpp)
+endif()

@@ -16,6 +16,7 @@ void RegisterEval(CLI::App& app, CommandBody& run);        // faq eval ppl
 void RegisterTokenize(CLI::App& app, CommandBody& run);    // faq tokenize / detokenize
 void RegisterTemplate(CLI::App& app, CommandBody& run);    // faq template
 void RegisterAssemble(CLI::App& app, CommandBody& run);    // faq assemble
+void RegisterQuantize(CLI::App& app, CommandBody& run);    // faq quantize
 
 // Prints `result` as one line on stdout: the last line of a `--json` command.
 void PrintJsonResult(const nlohmann::json& result);

@@ -42,6 +42,9 @@ int Main(int argc, char** argv) {
 
   CommandBody run;
   RegisterEval(app, run);
+#ifdef FAQ_HAVE_EXPORT
+  RegisterQuantize(app, run);
+#endif
 #ifdef FAQ_HAVE_TOKENIZER
   RegisterTokenize(app, run);
 #endif

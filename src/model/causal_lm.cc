@@ -60,6 +60,12 @@ std::shared_ptr<const DecoderLayerWeights> CausalLM::Layer(int64_t i) const {
   return w;
 }
 
+void CausalLM::SetLayer(int64_t i, std::shared_ptr<const DecoderLayerWeights> weights) {
+  FAQ_CHECK(options_.resident, "SetLayer needs a resident model");
+  FAQ_CHECK(i >= 0 && i < config_.num_hidden_layers, "layer {} out of range", i);
+  resident_layers_[static_cast<size_t>(i)] = std::move(weights);
+}
+
 AttentionInputs CausalLM::PrepareAttention(const at::Tensor& attention_mask, int64_t b, int64_t t,
                                            const KvCache* cache) const {
   const int64_t past = cache != nullptr ? cache->Length() : 0;

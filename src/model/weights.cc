@@ -4,15 +4,57 @@
 #include <ATen/ATen.h>
 #include <fmt/ranges.h>
 
+#include "faq/io/json.h"
 #include "faq/model/tensor_io.h"
+#include "faq/quant/gptq_loader.h"
+#include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 
 namespace faq {
 
 std::string LayerPrefix(int64_t i) { return fmt::format("model.layers.{}.", i); }
 
+namespace {
+
+// A GPTQ checkpoint replaces `P.weight` of each quantized linear by `P.qweight` and friends;
+// returns the prefix P when `name` is such a missing weight, empty otherwise.
+std::string GptqPrefixOf(const SafetensorsReader& reader, const std::string& name) {
+  constexpr std::string_view kSuffix = ".weight";
+  if (name.size() <= kSuffix.size() || name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0 ||
+      reader.Contains(name)) {
+    return "";
+  }
+  std::string prefix = name.substr(0, name.size() - kSuffix.size());
+  return HasGptqWeight(reader, prefix) ? prefix : "";
+}
+
+at::Tensor LoadGptq(const SafetensorsReader& reader, const nlohmann::json& raw_config, const std::string& prefix,
+                    const std::vector<int64_t>& shape, at::ScalarType type) {
+  const std::string label = (reader.dir() / "config.json").string();
+  auto gptq = ReadGptqConfig(raw_config, label);
+  if (!gptq) Fail("model '{}': '{}.qweight' is present but config.json has no quantization_config", reader.dir().string(), prefix);
+  if (shape.size() != 2) Fail("model '{}': '{}.qweight' found where a {}-D tensor is expected", reader.dir().string(), prefix, shape.size());
+  return DequantizeGptqWeight(reader, prefix, *gptq, shape[0], shape[1]).to(type);
+}
+
+// LoadChecked with the model's config at hand (no re-reading of config.json).
+at::Tensor LoadWeight(const SafetensorsReader& reader, const ModelConfig& config, const std::string& name,
+                      std::vector<int64_t> shape, at::ScalarType type) {
+  if (std::string prefix = GptqPrefixOf(reader, name); !prefix.empty()) {
+    return LoadGptq(reader, config.raw, prefix, shape, type);
+  }
+  return LoadChecked(reader, name, std::move(shape), type);
+}
+
+}  // namespace
+
 at::Tensor LoadChecked(const SafetensorsReader& reader, const std::string& name, std::vector<int64_t> shape,
                        at::ScalarType type) {
+  if (std::string prefix = GptqPrefixOf(reader, name); !prefix.empty()) {
+    // Rare path (callers without the config, e.g. a quantized lm_head): read config.json.
+    const auto path = reader.dir() / "config.json";
+    return LoadGptq(reader, ParseJson(ReadFile(path), path.string()), prefix, shape, type);
+  }
   const TensorEntry& e = reader.Entry(name);
   if (e.shape != shape) {
     Fail("model '{}': tensor '{}' has shape [{}], expected [{}] from config.json", reader.dir().string(), name,
@@ -23,20 +65,20 @@ at::Tensor LoadChecked(const SafetensorsReader& reader, const std::string& name,
 
 namespace {
 
-Linear LoadLinear(const SafetensorsReader& reader, const std::string& name, int64_t out, int64_t in, bool bias,
-                  at::ScalarType type) {
+Linear LoadLinear(const SafetensorsReader& reader, const ModelConfig& c, const std::string& name, int64_t out,
+                  int64_t in, bool bias, at::ScalarType type) {
   Linear l;
-  l.weight = LoadChecked(reader, name + ".weight", {out, in}, type);
+  l.weight = LoadWeight(reader, c, name + ".weight", {out, in}, type);
   if (bias) l.bias = LoadChecked(reader, name + ".bias", {out}, type);
   return l;
 }
 
-MlpWeights LoadMlp(const SafetensorsReader& reader, const std::string& prefix, int64_t hidden, int64_t inter,
-                   bool bias, at::ScalarType type) {
+MlpWeights LoadMlp(const SafetensorsReader& reader, const ModelConfig& c, const std::string& prefix, int64_t hidden,
+                   int64_t inter, bool bias, at::ScalarType type) {
   MlpWeights m;
-  m.gate_proj = LoadLinear(reader, prefix + "gate_proj", inter, hidden, bias, type);
-  m.up_proj = LoadLinear(reader, prefix + "up_proj", inter, hidden, bias, type);
-  m.down_proj = LoadLinear(reader, prefix + "down_proj", hidden, inter, bias, type);
+  m.gate_proj = LoadLinear(reader, c, prefix + "gate_proj", inter, hidden, bias, type);
+  m.up_proj = LoadLinear(reader, c, prefix + "up_proj", inter, hidden, bias, type);
+  m.down_proj = LoadLinear(reader, c, prefix + "down_proj", hidden, inter, bias, type);
   return m;
 }
 
@@ -116,22 +158,22 @@ DecoderLayerWeights LoadDecoderLayer(const SafetensorsReader& reader, const Mode
   DecoderLayerWeights w;
   w.input_layernorm = LoadChecked(reader, p + "input_layernorm.weight", {h}, type);
   w.post_attention_layernorm = LoadChecked(reader, p + "post_attention_layernorm.weight", {h}, type);
-  w.q_proj = LoadLinear(reader, p + "self_attn.q_proj", c.num_attention_heads * hd, h, c.qkv_bias, type);
-  w.k_proj = LoadLinear(reader, p + "self_attn.k_proj", c.num_key_value_heads * hd, h, c.qkv_bias, type);
-  w.v_proj = LoadLinear(reader, p + "self_attn.v_proj", c.num_key_value_heads * hd, h, c.qkv_bias, type);
-  w.o_proj = LoadLinear(reader, p + "self_attn.o_proj", h, c.num_attention_heads * hd, c.o_bias, type);
+  w.q_proj = LoadLinear(reader, c, p + "self_attn.q_proj", c.num_attention_heads * hd, h, c.qkv_bias, type);
+  w.k_proj = LoadLinear(reader, c, p + "self_attn.k_proj", c.num_key_value_heads * hd, h, c.qkv_bias, type);
+  w.v_proj = LoadLinear(reader, c, p + "self_attn.v_proj", c.num_key_value_heads * hd, h, c.qkv_bias, type);
+  w.o_proj = LoadLinear(reader, c, p + "self_attn.o_proj", h, c.num_attention_heads * hd, c.o_bias, type);
   if (c.qk_norm) {
     w.q_norm = LoadChecked(reader, p + "self_attn.q_norm.weight", {hd}, type);
     w.k_norm = LoadChecked(reader, p + "self_attn.k_norm.weight", {hd}, type);
   }
   if (c.IsSparseLayer(i)) {
-    w.router = LoadLinear(reader, p + "mlp.gate", c.num_experts, h, false, type);
+    w.router = LoadLinear(reader, c, p + "mlp.gate", c.num_experts, h, false, type);
     for (int64_t e = 0; e < c.num_experts; ++e) {
       w.experts.push_back(
-          LoadMlp(reader, fmt::format("{}mlp.experts.{}.", p, e), h, c.moe_intermediate_size, false, type));
+          LoadMlp(reader, c, fmt::format("{}mlp.experts.{}.", p, e), h, c.moe_intermediate_size, false, type));
     }
   } else {
-    w.mlp = LoadMlp(reader, p + "mlp.", h, c.intermediate_size, c.mlp_bias, type);
+    w.mlp = LoadMlp(reader, c, p + "mlp.", h, c.intermediate_size, c.mlp_bias, type);
   }
   return w;
 }

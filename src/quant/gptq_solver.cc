@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "faq/quant/quant_grid.h"
+#include "gptq_block_loop.h"
 #include "faq/util/error.h"
 
 namespace faq {
@@ -49,10 +50,9 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
                           const GptqOptions& o, SolveReport* report) {
   auto start = std::chrono::steady_clock::now();
   const QuantScheme& s = o.scheme;
-  const int64_t n = weight.size(0), k = weight.size(1);
+  const int64_t k = weight.size(1);
   const int64_t gs = s.group_size > 0 ? s.group_size : k;
   if (k % gs != 0) Fail("group size {} does not divide the input width {}", gs, k);
-  const int maxq = (1 << s.bits) - 1;
   at::Tensor w = weight.to(at::kFloat).clone();
   at::Tensor h = h_in.clone();
   at::Tensor dxxt = dxxt_in.defined() ? dxxt_in.clone() : at::Tensor();
@@ -85,77 +85,39 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
   if (dxxt.defined()) p = (o.gptaq_alpha * at::triu(dxxt.mm(u.t()), 1).mm(u)).contiguous();
 
   // Work on Wᵀ so that a column is a contiguous row of N values.
-  at::Tensor wt = w.t().contiguous();                      // [K, N], permuted order
-  at::Tensor codes = at::empty({k, n}, at::kFloat);        // [K, N], permuted order
-  at::Tensor deq = at::empty({k, n}, at::kFloat);
-  at::Tensor err = at::empty({o.block_size, n}, at::kFloat);
-  std::vector<GroupGrid> grids;                            // in creation order
-  std::vector<int64_t> group_of(static_cast<size_t>(k));  // permuted column -> group row
-  const int64_t* perm_p = perm.data_ptr<int64_t>();
-  const float* up = u.data_ptr<float>();
-  const float* pp = p.defined() ? p.data_ptr<float>() : nullptr;
-  float* wp = wt.data_ptr<float>();
-  float* cp = codes.data_ptr<float>();
-  float* dp = deq.data_ptr<float>();
-  float* ep = err.data_ptr<float>();
-  const float* scale_p = nullptr;
-  const float* zero_p = nullptr;
-  for (int64_t i1 = 0; i1 < k; i1 += o.block_size) {
-    const int64_t i2 = std::min(i1 + o.block_size, k);
-    for (int64_t i = i1; i < i2; ++i) {
-      if (!static_grids.empty()) {
-        const int64_t g = s.group_size > 0 ? perm_p[i] / gs : 0;  // fixed up front, natural order
-        group_of[static_cast<size_t>(i)] = g;
-        scale_p = static_grids[static_cast<size_t>(g)].scale.data_ptr<float>();
-        zero_p = static_grids[static_cast<size_t>(g)].zero.data_ptr<float>();
-      } else {
-        if (i % gs == 0) {  // fit on the current (already error-compensated) columns
-          grids.push_back(FitGroupGrid(wt.narrow(0, i, gs).t(), s.bits, s.sym));
-        }
-        group_of[static_cast<size_t>(i)] = static_cast<int64_t>(grids.size()) - 1;
-        scale_p = grids.back().scale.data_ptr<float>();
-        zero_p = grids.back().zero.data_ptr<float>();
-      }
-      const float d = up[i * k + i];
-      float* col = wp + i * n;
-      float* e = ep + (i - i1) * n;
-      for (int64_t r = 0; r < n; ++r) {
-        float q = std::nearbyint(col[r] / scale_p[r]) + zero_p[r];
-        q = std::min(std::max(q, 0.0f), static_cast<float>(maxq));
-        const float dq = scale_p[r] * (q - zero_p[r]);
-        cp[i * n + r] = q;
-        dp[i * n + r] = dq;
-        e[r] = (col[r] - dq) / d;
-      }
-      for (int64_t j = i + 1; j < i2; ++j) {  // in-block update of the later columns
-        const float uij = up[i * k + j];
-        const float pij = pp != nullptr ? pp[i * k + j] : 0.0f;
-        float* cj = wp + j * n;
-        for (int64_t r = 0; r < n; ++r) cj[r] -= e[r] * uij - col[r] * pij;
-      }
+  BlockLoop loop;
+  loop.wt = w.t().contiguous();  // [K, N], permuted order
+  loop.u = u;
+  loop.p = p;
+  loop.group_size = gs;
+  loop.bits = s.bits;
+  loop.sym = s.sym;
+  loop.block_size = o.block_size;
+  if (!static_grids.empty()) {  // grids fixed up front, in natural column order
+    std::vector<at::Tensor> sc, ze;
+    for (const auto& g : static_grids) {
+      sc.push_back(g.scale);
+      ze.push_back(g.zero);
     }
-    if (i2 < k) {  // lazy batch update: one GEMM for the rest of the matrix
-      at::Tensor rest = wt.narrow(0, i2, k - i2);
-      rest.addmm_(u.narrow(0, i1, i2 - i1).narrow(1, i2, k - i2).t(), err.narrow(0, 0, i2 - i1), 1.0, -1.0);
-      if (pp != nullptr) {
-        rest.addmm_(p.narrow(0, i1, i2 - i1).narrow(1, i2, k - i2).t(), deq.narrow(0, i1, i2 - i1), 1.0, 1.0);
-      }
-    }
+    loop.static_scale = at::stack(sc, 0).contiguous();
+    loop.static_zero = at::stack(ze, 0).contiguous();
+    loop.col_group = s.group_size > 0 ? perm.floor_divide(gs).contiguous() : at::zeros({k}, at::kLong);
   }
+  if (w.is_cuda()) {
+    RunBlocksCuda(loop);
+  } else {
+    RunBlocksCpu(loop);
+  }
+  at::Tensor codes = loop.codes;
+  at::Tensor group_of = loop.static_scale.defined() ? loop.col_group : at::arange(k, at::kLong).floor_divide(gs);
 
   at::Tensor invperm = at::argsort(perm);
   QuantizedLinear out;
   out.scheme = s;
   out.qweight = codes.index_select(0, invperm).t().contiguous().to(at::kInt);
-  std::vector<at::Tensor> sc, ze;
-  for (const auto& g : static_grids.empty() ? grids : static_grids) {
-    sc.push_back(g.scale);
-    ze.push_back(g.zero);
-  }
-  at::Tensor gidx = at::from_blob(group_of.data(), {k}, at::kLong).clone();
-  out.scales = at::stack(sc, 0).contiguous();
-  out.zeros = at::stack(ze, 0).to(at::kInt).contiguous();
-  out.g_idx = gidx.index_select(0, invperm).to(at::kInt).contiguous();
+  out.scales = loop.static_scale.defined() ? loop.static_scale : loop.out_scale;
+  out.zeros = (loop.static_scale.defined() ? loop.static_zero : loop.out_zero).to(at::kInt).contiguous();
+  out.g_idx = group_of.index_select(0, invperm).to(at::kInt).contiguous();
   report->loss = OutputLoss(weight, out.Dequantize(), h_in);
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "faq/quant/cuda_ops.h"
 #include "faq/util/error.h"
 
 namespace faq {
@@ -21,8 +22,16 @@ void HessianAccumulator::Add(const at::Tensor& x_in, const at::Tensor& x_fp_in) 
   const double keep = static_cast<double>(rows_) / static_cast<double>(rows_ + m);
   rows_ += m;
   const double scale = 2.0 / static_cast<double>(rows_);
-  // H ← keep·H + (2/n)·xᵀx: one GEMM-rate update (BLAS), no [m, K] temporaries beyond x.
-  h_.addmm_(x.t(), x, keep, scale);
+  if (x.is_cuda() && !h_.is_cuda()) {
+    h_ = h_.to(x.device());
+    if (dxxt_.defined()) dxxt_ = dxxt_.to(x.device());
+  }
+  // H ← keep·H + (2/n)·xᵀx: one GEMM-rate update (BLAS on the CPU, faq's kernel on a GPU).
+  if (x.is_cuda()) {
+    HessianUpdateCuda(h_, x, keep, scale);
+  } else {
+    h_.addmm_(x.t(), x, keep, scale);
+  }
   if (dxxt_.defined()) {
     FAQ_CHECK(x_fp_in.defined(), "GPTAQ statistics need the full-precision inputs");
     at::Tensor x_fp = x_fp_in.reshape({-1, columns_}).to(at::kFloat);

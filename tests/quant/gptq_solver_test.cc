@@ -87,8 +87,7 @@ TEST(GptqSolver, MatchesAnIndependentReferenceImplementation) {
   testing::TempDir dir;
   at::Tensor w = p.w.contiguous(), h = p.h.contiguous();
   WriteSafetensors(dir / "in.safetensors", {ToWrite("w", w), ToWrite("h", h)});
-  // Group 128 = the block size and -1: where the reference's group fit sees the same columns.
-  for (int64_t gs : {int64_t{128}, int64_t{-1}}) {
+  for (int64_t gs : {int64_t{32}, int64_t{128}, int64_t{-1}}) {
     for (bool act : {false, true}) {
       for (bool sym : {true, false}) {
         SCOPED_TRACE(::testing::Message() << "gs " << gs << " act " << act << " sym " << sym);

@@ -47,6 +47,9 @@ class CausalLM {
   at::Tensor Embed(const at::Tensor& ids) const;
   // Layer `i`'s weights: resident models keep them; otherwise a fresh copy each call.
   std::shared_ptr<const DecoderLayerWeights> Layer(int64_t i) const;
+  // Replaces layer `i`'s weights in memory (e.g. with dequantized ones) for later calls.
+  // Only for resident models: a streamed model would reload the stored weights.
+  void SetLayer(int64_t i, std::shared_ptr<const DecoderLayerWeights> weights);
   // Positions, RoPE tables and mask for `t` new tokens. `attention_mask` [B, S] (1 = real
   // token, 0 = padding) covers cached and new tokens; undefined means "all real".
   AttentionInputs PrepareAttention(const at::Tensor& attention_mask, int64_t b, int64_t t,

@@ -1,0 +1,63 @@
+// Quantizes a whole model one decoder layer at a time: the calibration activations flow
+// through the already-quantized layers, each linear gets statistics of its own inputs, and
+// only one layer's weights are converted and resident at a time.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "faq/model/causal_lm.h"
+#include "faq/quant/calibration.h"
+#include "faq/quant/method.h"
+
+namespace faq {
+
+// A per-module override, matched (std::regex_search) against the full HF name of a linear
+// without ".weight" (e.g. "model.layers.3.mlp.down_proj"). Later rules win.
+struct ModuleRule {
+  std::string pattern;
+  bool skip = false;                 // keep this linear in full precision
+  std::optional<int> bits;
+  std::optional<int64_t> group_size;
+  std::optional<bool> sym;
+};
+
+struct ModelQuantizerOptions {
+  std::string method = "gptq";
+  QuantScheme scheme;
+  MethodOptions method_options;
+  bool true_sequential = false;      // q/k/v → o → gate/up → down, inputs recomputed in between
+  int64_t micro_batch = 4;           // calibration samples per forward call
+  std::vector<ModuleRule> rules;
+  bool show_progress = true;
+};
+
+// One row of the per-layer table (also written to quant_report.json).
+struct LinearReport {
+  int64_t layer = 0;
+  std::string name;  // full HF name without ".weight"
+  int64_t in_features = 0, out_features = 0;
+  int bits = 0;
+  int64_t group_size = 0;
+  bool skipped = false;
+  int64_t tokens = 0;     // calibration rows seen
+  double rtn_loss = 0;    // round-to-nearest's output error on the same inputs, for comparison
+  SolveReport solve;
+};
+
+struct ModelQuantizerResult {
+  std::map<std::string, QuantizedLinear> linears;  // by full HF name without ".weight"
+  std::vector<LinearReport> reports;
+  double seconds = 0;
+};
+
+// Bytes the run will hold at its peak (calibration hidden states, one layer in fp32, the
+// Hessians of one layer), for the pre-flight check.
+uint64_t EstimatePeakBytes(const ModelConfig& config, const CalibrationSet& calib, const ModelQuantizerOptions& o);
+
+ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o);
+
+}  // namespace faq

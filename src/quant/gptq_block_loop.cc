@@ -1,0 +1,121 @@
+// The fused CPU GPTQ column loop. Inside a block every output row is independent (its
+// grid fit, quantization and in-block error spreading read and write only that row), so
+// row ranges run in parallel with plain loops and no per-column tensor allocation; one
+// GEMM per block then updates the rest of the matrix. kernels/gptq_block.cu is its twin.
+#include "gptq_block_loop.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace faq {
+namespace {
+
+// The reference grid (spec §1.3) of one row over columns [first, first + count). As in
+// the reference implementations (and for parity with them), a group that starts inside a
+// block is fitted on the columns as they were when the block began (`stale`, rows
+// [i1, i2)), not on their in-block updated values; later columns are read from wt.
+void FitRowGrid(const float* wt, const float* stale, int64_t i1, int64_t i2, int64_t n, int64_t row, int64_t first,
+                int64_t count, int bits, bool sym, float* scale, float* zero) {
+  const float maxq = static_cast<float>((1 << bits) - 1);
+  float lo = 0.f, hi = 0.f;  // the range always holds 0
+  for (int64_t c = first; c < first + count; ++c) {
+    const float v = c < i2 ? stale[(c - i1) * n + row] : wt[c * n + row];
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  if (sym) {
+    hi = std::max(std::fabs(lo), hi);
+    if (lo < 0.f) lo = -hi;
+  }
+  if (lo == 0.f && hi == 0.f) {
+    lo = -1.f;
+    hi = 1.f;
+  }
+  *scale = (hi - lo) / maxq;
+  *zero = sym ? static_cast<float>(1 << (bits - 1)) : std::nearbyint(-lo / *scale);
+}
+
+}  // namespace
+
+void RunBlocksCpu(BlockLoop& b) {
+  const int64_t k = b.wt.size(0), n = b.wt.size(1), gs = b.group_size;
+  const float maxq = static_cast<float>((1 << b.bits) - 1);
+  b.codes = at::empty({k, n}, at::kFloat);
+  b.deq = at::empty({k, n}, at::kFloat);
+  at::Tensor err = at::empty({b.block_size, n}, at::kFloat);
+  const bool fixed = b.static_scale.defined();
+  if (!fixed) {
+    b.out_scale = at::empty({k / gs, n}, at::kFloat);
+    b.out_zero = at::empty({k / gs, n}, at::kFloat);
+  }
+  const float* up = b.u.data_ptr<float>();
+  const float* pp = b.p.defined() ? b.p.data_ptr<float>() : nullptr;
+  const int64_t* cg = fixed ? b.col_group.data_ptr<int64_t>() : nullptr;
+  const float* fixed_scale = fixed ? b.static_scale.data_ptr<float>() : nullptr;
+  const float* fixed_zero = fixed ? b.static_zero.data_ptr<float>() : nullptr;
+  float* out_scale = fixed ? nullptr : b.out_scale.data_ptr<float>();
+  float* out_zero = fixed ? nullptr : b.out_zero.data_ptr<float>();
+  float* wp = b.wt.data_ptr<float>();
+  float* cp = b.codes.data_ptr<float>();
+  float* dp = b.deq.data_ptr<float>();
+  float* ep = err.data_ptr<float>();
+  const int bits = b.bits;
+  const bool sym = b.sym;
+  for (int64_t i1 = 0; i1 < k; i1 += b.block_size) {
+    const int64_t i2 = std::min(i1 + b.block_size, k);
+    at::Tensor stale = fixed ? at::Tensor() : b.wt.narrow(0, i1, i2 - i1).clone();
+    const float* sp = fixed ? nullptr : stale.data_ptr<float>();
+    at::parallel_for(0, n, 256, [&](int64_t r0, int64_t r1) {
+      for (int64_t i = i1; i < i2; ++i) {
+        const float* scale;
+        const float* zero;
+        if (fixed) {
+          scale = fixed_scale + cg[i] * n;
+          zero = fixed_zero + cg[i] * n;
+        } else {
+          const int64_t g = i / gs;
+          if (i % gs == 0) {
+            for (int64_t r = r0; r < r1; ++r) {
+              FitRowGrid(wp, sp, i1, i2, n, r, i, gs, bits, sym, out_scale + g * n + r, out_zero + g * n + r);
+            }
+          }
+          scale = out_scale + g * n;
+          zero = out_zero + g * n;
+        }
+        const float d = up[i * k + i];
+        float* col = wp + i * n;
+        float* e = ep + (i - i1) * n;
+        for (int64_t r = r0; r < r1; ++r) {
+          const float q = std::min(std::max(std::nearbyint(col[r] / scale[r]) + zero[r], 0.0f), maxq);
+          const float dq = scale[r] * (q - zero[r]);
+          cp[i * n + r] = q;
+          dp[i * n + r] = dq;
+          e[r] = (col[r] - dq) / d;
+        }
+        for (int64_t j = i + 1; j < i2; ++j) {  // in-block update of the later columns
+          const float uij = up[i * k + j];
+          const float pij = pp != nullptr ? pp[i * k + j] : 0.0f;
+          float* cj = wp + j * n;
+          for (int64_t r = r0; r < r1; ++r) cj[r] -= e[r] * uij - col[r] * pij;
+        }
+      }
+    });
+    LazyUpdate(b, err, i1, i2);
+  }
+}
+
+void LazyUpdate(BlockLoop& b, const at::Tensor& err, int64_t i1, int64_t i2) {
+  const int64_t k = b.wt.size(0);
+  if (i2 >= k) return;
+  // One GEMM for the rest of the matrix.
+  at::Tensor rest = b.wt.narrow(0, i2, k - i2);
+  rest.addmm_(b.u.narrow(0, i1, i2 - i1).narrow(1, i2, k - i2).t(), err.narrow(0, 0, i2 - i1), 1.0, -1.0);
+  if (b.p.defined()) {
+    rest.addmm_(b.p.narrow(0, i1, i2 - i1).narrow(1, i2, k - i2).t(), b.deq.narrow(0, i1, i2 - i1), 1.0, 1.0);
+  }
+}
+
+}  // namespace faq
