@@ -83,7 +83,8 @@ int RunQuantize(QuantizeParams p) {
   spdlog::info("pre-flight: planned peak {:.1f} MiB above the mapped weights (budget {:.1f} MiB)",
                planned / 1048576.0, budget / 1048576.0);
   if (budget > 0 && planned > budget) {
-    Fail("planned peak memory {:.0f} MiB exceeds the budget {:.0f} MiB: use fewer --nsamples or a shorter --seqlen",
+    Fail("planned peak memory {:.0f} MiB exceeds the budget {:.0f} MiB: use --offload-dir, fewer --nsamples or a "
+       "shorter --seqlen",
          planned / 1048576.0, budget / 1048576.0);
   }
   spdlog::info("quantizing {} with {} ({}-bit, group {}, {}{}{})", p.model, p.quant.method, p.quant.scheme.bits,
@@ -167,6 +168,10 @@ void RegisterQuantize(CLI::App& app, CommandBody& run) {
       [cli](auto& p) { p.format = cli->format; });
   add(q->add_option("--max-memory-mb", cli->max_memory_mb, "Refuse to start above this planned peak (0 = 90% of available)"),
       [cli](auto& p) { p.max_memory_mb = cli->max_memory_mb; });
+  add(q->add_option("--offload-dir", cli->quant.offload_dir,
+                    "Keep the calibration activations in a file in this directory (paged by the kernel) instead of "
+                    "RAM, for calibration sets that would not fit"),
+      [cli](auto& p) { p.quant.offload_dir = cli->quant.offload_dir; });
   q->add_option("--config", *config, "YAML file with any of these options and per-module rules; flags override it")
       ->check(CLI::ExistingFile);
   q->add_flag("--json", cli->json, "Print a JSON summary as the last line");

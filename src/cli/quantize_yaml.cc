@@ -77,6 +77,7 @@ void ApplyQuantizeYaml(const std::filesystem::path& file, QuantizeParams& p) {
       {"damp", [&](auto& n, auto& w) { q.method_options.damp = As<double>(n, w); }},
       {"true_sequential", [&](auto& n, auto& w) { q.true_sequential = As<bool>(n, w); }},
       {"gptaq_alpha", [&](auto& n, auto& w) { q.method_options.gptaq_alpha = As<double>(n, w); }},
+      {"offload_dir", [&](auto& n, auto& w) { q.offload_dir = As<std::string>(n, w); }},
       {"modules",
        [&](auto& n, auto& w) {
          if (!n.IsSequence()) Fail("{}: expected a list of module rules", w);

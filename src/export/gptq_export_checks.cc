@@ -140,7 +140,7 @@ QuantScheme ValidateLinears(const std::map<std::string, QuantizedLinear>& linear
   if (linears.empty()) Fail("export: no quantized linears given");
   const auto& [first_name, first] = *linears.begin();
   for (const auto& [name, l] : linears) {
-    if (!SameScheme(l.scheme, first.scheme)) {
+    if (packed && !SameScheme(l.scheme, first.scheme)) {
       // config.json carries one quantization_config for the whole model.
       Fail("quantized linears '{}' ({}) and '{}' ({}) use different schemes; a GPTQ checkpoint has one", first_name,
            SchemeText(first.scheme), name, SchemeText(l.scheme));

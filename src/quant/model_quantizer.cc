@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "faq/quant/activation_store.h"
 #include "faq/util/error.h"
 #include "faq/util/progress.h"
 
@@ -61,7 +62,9 @@ EffectiveScheme SchemeFor(const std::string& full_name, const ModelQuantizerOpti
 uint64_t EstimatePeakBytes(const ModelConfig& c, const CalibrationSet& calib, const ModelQuantizerOptions& o) {
   const bool fp = MakeQuantMethod(o.method, o.method_options)->Policy().needs_fp_inputs;
   const uint64_t streams = fp ? 2 : 1;
-  const uint64_t hidden = static_cast<uint64_t>(calib.ids.numel() * c.hidden_size) * 4 * streams;
+  // Offloaded activations live in the page cache, not in the planned resident set.
+  const uint64_t hidden =
+      o.offload_dir.empty() ? static_cast<uint64_t>(calib.ids.numel() * c.hidden_size) * 4 * streams : 0;
   const uint64_t attn = static_cast<uint64_t>(c.hidden_size * c.head_dim * (2 * c.num_attention_heads + 2 * c.num_key_value_heads));
   const uint64_t inter = static_cast<uint64_t>(c.num_experts > 0 ? c.num_experts * c.moe_intermediate_size : c.intermediate_size);
   const uint64_t layer = (attn + 3 * inter * static_cast<uint64_t>(c.hidden_size)) * 4 * streams;
@@ -82,6 +85,16 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
   }
   std::vector<std::regex> patterns;
   for (const auto& r : o.rules) patterns.emplace_back(r.pattern);
+  // Check every linear's scheme against its width before hours of work, not at its turn.
+  for (const auto& [tensor, shape] : ExpectedTensors(c)) {
+    if (shape.size() != 2 || !EndsWith(tensor, "_proj.weight")) continue;
+    const std::string name = tensor.substr(0, tensor.size() - 7);
+    EffectiveScheme es = SchemeFor(name, o, patterns);
+    if (!es.skip && es.scheme.group_size > 0 && shape[1] % es.scheme.group_size != 0) {
+      Fail("{}: group size {} does not divide its input width {} (choose a divisor, -1 for per-channel, or a "
+           "module rule)", name, es.scheme.group_size, shape[1]);
+    }
+  }
 
   const int64_t s = calib.Samples(), t = calib.ids.size(1);
   std::vector<MicroBatch> batches;
@@ -94,8 +107,15 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
     mb.valid_rows = mask.reshape({-1}).nonzero().reshape({-1});
     batches.push_back(std::move(mb));
   }
-  at::Tensor hidden = model.Embed(calib.ids);  // [S, T, H]
-  at::Tensor fp_hidden = policy.needs_fp_inputs ? hidden.clone() : at::Tensor();
+  // [S, T, H] hidden states, filled a micro-batch at a time (they may live in a file).
+  const std::vector<int64_t> shape = {s, t, c.hidden_size};
+  at::Tensor hidden = AllocateActivations(shape, o.offload_dir);
+  at::Tensor fp_hidden = policy.needs_fp_inputs ? AllocateActivations(shape, o.offload_dir) : at::Tensor();
+  for (const auto& mb : batches) {
+    at::Tensor h = model.Embed(calib.ids.narrow(0, mb.first, mb.count));
+    hidden.narrow(0, mb.first, mb.count).copy_(h);
+    if (fp_hidden.defined()) fp_hidden.narrow(0, mb.first, mb.count).copy_(h);
+  }
 
   ModelQuantizerResult result;
   uint64_t total_linears = 0;

@@ -103,6 +103,21 @@ TEST_F(TrainedLlama, VariantsRunAndStayCloseToFullPrecision) {
   EXPECT_LT(QuantizedPerplexity(per_record, nullptr, CalibrationMode::kPerRecord) / fp, 1.10);
 }
 
+TEST_F(TrainedLlama, OffloadedActivationsGiveTheSameResult) {
+  testing::TempDir spill;
+  CausalLM model(*model_dir_);
+  CalibrationSet calib = BuildCalibrationSet(*calib_docs_, CalibrationMode::kConcat, 16, 128);
+  auto o = Options("gptaq", 4, 32);  // two activation streams
+  ModelQuantizerResult in_memory = QuantizeModel(model, calib, o);
+  o.offload_dir = spill.path().string();
+  ModelQuantizerResult offloaded = QuantizeModel(model, calib, o);
+  ASSERT_EQ(in_memory.linears.size(), offloaded.linears.size());
+  for (const auto& [name, q] : in_memory.linears) {
+    EXPECT_TRUE(at::equal(q.qweight, offloaded.linears.at(name).qweight)) << name;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(spill.path()));  // the spill file is unlinked
+}
+
 TEST_F(TrainedLlama, RulesSkipModulesAndChangeTheirScheme) {
   auto o = Options("gptq", 4, 32);
   o.rules.push_back({.pattern = "mlp\\.down_proj$", .skip = true});

@@ -32,6 +32,7 @@ struct ModelQuantizerOptions {
   bool true_sequential = false;      // q/k/v → o → gate/up → down, inputs recomputed in between
   int64_t micro_batch = 4;           // calibration samples per forward call
   std::vector<ModuleRule> rules;
+  std::string offload_dir;           // keep calibration activations in a file here, not in RAM
   bool show_progress = true;
 };
 
