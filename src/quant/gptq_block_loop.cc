@@ -68,7 +68,12 @@ void RunBlocksCpu(BlockLoop& b) {
     const int64_t i2 = std::min(i1 + b.block_size, k);
     at::Tensor stale = fixed ? at::Tensor() : b.wt.narrow(0, i1, i2 - i1).clone();
     const float* sp = fixed ? nullptr : stale.data_ptr<float>();
-    at::parallel_for(0, n, 256, [&](int64_t r0, int64_t r1) {
+    // Rows are independent through the whole block, so each tile of kTileRows rows runs the
+    // block start to finish while its slice of the block (count × kTileRows floats) stays in cache.
+    constexpr int64_t kTileRows = 64;
+    at::parallel_for(0, (n + kTileRows - 1) / kTileRows, 1, [&](int64_t t0, int64_t t1) {
+     for (int64_t tile = t0; tile < t1; ++tile) {
+      const int64_t r0 = tile * kTileRows, r1 = std::min(n, r0 + kTileRows);
       for (int64_t i = i1; i < i2; ++i) {
         const float* scale;
         const float* zero;
@@ -102,6 +107,7 @@ void RunBlocksCpu(BlockLoop& b) {
           for (int64_t r = r0; r < r1; ++r) cj[r] -= e[r] * uij - col[r] * pij;
         }
       }
+     }
     });
     LazyUpdate(b, err, i1, i2);
   }

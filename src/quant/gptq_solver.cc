@@ -118,7 +118,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
   out.scales = loop.static_scale.defined() ? loop.static_scale : loop.out_scale;
   out.zeros = (loop.static_scale.defined() ? loop.static_zero : loop.out_zero).to(at::kInt).contiguous();
   out.g_idx = group_of.index_select(0, invperm).to(at::kInt).contiguous();
-  report->loss = OutputLoss(weight, out.Dequantize(), h_in);
+  if (o.compute_loss) report->loss = OutputLoss(weight, out.Dequantize(), h_in);
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

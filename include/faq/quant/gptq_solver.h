@@ -16,6 +16,7 @@ struct GptqOptions {
   int64_t block_size = 128;    // lazy-batch width
   double gptaq_alpha = 0.25;   // GPTAQ: weight of the asymmetric correction (reference form)
   bool gptaq_exact = false;    // GPTAQ: exact closed form (GPTQ on W + W·dXXT·H⁻¹) instead
+  bool compute_loss = true;    // fill SolveReport::loss: one extra N×K×K product
 };
 
 // What happened while solving (one row of the per-layer table).
