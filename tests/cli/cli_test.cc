@@ -14,6 +14,18 @@ namespace {
 using testing::FaqBinary;
 
 
+// A one-layer random Qwen3 model with the real Qwen3 tokenizer and chat template.
+std::filesystem::path WriteModelWithQwen3Tokenizer(const std::filesystem::path& model) {
+  auto config = TinyModelConfig("qwen3");
+  config["vocab_size"] = 151669;  // the Qwen3 tokenizer's ids
+  config["num_hidden_layers"] = 1;
+  WriteRandomModel(model, config, {.seed = 2, .storage = at::kBFloat16});
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(testing::SharedDir() / "tokenizers/qwen3" / f, model / f);
+  }
+  return model;
+}
+
 TEST(Cli, HelpListsCommandsAndExitCodes) {
   auto r = testing::Run({FaqBinary(), "--help"});
   EXPECT_EQ(r.exit_code, 0);
@@ -72,14 +84,7 @@ TEST(Cli, EvalPplOnRawTextEncodesWithTheModelsTokenizer) {
   const std::string python = testing::PythonPath();
   ASSERT_FALSE(python.empty());
   testing::TempDir dir;
-  auto model = dir / "m";
-  auto config = TinyModelConfig("qwen3");
-  config["vocab_size"] = 151669;  // the Qwen3 tokenizer's ids
-  config["num_hidden_layers"] = 1;
-  WriteRandomModel(model, config, {.seed = 2, .storage = at::kBFloat16});
-  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
-    std::filesystem::copy_file(testing::SharedDir() / "tokenizers/qwen3" / f, model / f);
-  }
+  const auto model = WriteModelWithQwen3Tokenizer(dir / "m");
   // Two documents as JSONL `text` records: joined with a blank line, then encoded once.
   WriteFileAtomic(dir / "d.jsonl",
                   "{\"text\": \"The quick brown fox jumps over the lazy dog. \"}\n"
@@ -102,14 +107,7 @@ TEST(Cli, EvalPplOnConversationsRendersTheModelsChatTemplate) {
   const std::string python = testing::PythonPath();
   ASSERT_FALSE(python.empty());
   testing::TempDir dir;
-  auto model = dir / "m";
-  auto config = TinyModelConfig("qwen3");
-  config["vocab_size"] = 151669;
-  config["num_hidden_layers"] = 1;
-  WriteRandomModel(model, config, {.seed = 4, .storage = at::kBFloat16});
-  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
-    std::filesystem::copy_file(testing::SharedDir() / "tokenizers/qwen3" / f, model / f);
-  }
+  const auto model = WriteModelWithQwen3Tokenizer(dir / "m");
   const std::string conversation =
       R"([{"role": "user", "content": "What is 17 * 3?"}, {"role": "assistant", "content": "17 * 3 = 51."}])";
   WriteFileAtomic(dir / "c.jsonl", "{\"messages\": " + conversation + "}\n{\"messages\": " + conversation + "}\n");

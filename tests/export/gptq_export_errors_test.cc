@@ -13,17 +13,9 @@
 namespace faq {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::ErrorOf;
 
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+namespace fs = std::filesystem;
 
 QuantScheme Scheme(int bits, int64_t gs, bool sym, bool act_order) {
   QuantScheme s;

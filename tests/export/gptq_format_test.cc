@@ -2,6 +2,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "support/test_env.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -10,6 +12,8 @@
 
 namespace faq {
 namespace {
+
+using testing::ErrorOf;
 
 // int32 tensor [rows, cols] from codes given row-major.
 at::Tensor Codes(const std::vector<int64_t>& v, int64_t rows, int64_t cols) {
@@ -144,16 +148,6 @@ TEST(GptqFormat, LargeLayerIsChunkedCorrectly) {
     at::Tensor q = at::randint(0, 1 << bits, {n, k}, at::kInt);
     EXPECT_TRUE(at::equal(UnpackGptqQweight(PackGptqQweight(q, bits), bits, k), q)) << bits;
   }
-}
-
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(GptqFormat, ShapeAndRangeErrors) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "faq/util/error.h"
+
 namespace faq::testing {
 
 // ../shared (FAQ_SHARED_DIR). Tests that need it fail loudly when it is missing.
@@ -40,5 +42,16 @@ CommandResult Run(const std::vector<std::string>& argv);
 
 // The last non-empty line of `text`.
 std::string LastLine(const std::string& text);
+
+// The message of the faq::Error that `f()` throws, or "(no error)".
+template <typename F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const faq::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 }  // namespace faq::testing
