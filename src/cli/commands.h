@@ -17,6 +17,10 @@ void RegisterTokenize(CLI::App& app, CommandBody& run);    // faq tokenize / det
 void RegisterTemplate(CLI::App& app, CommandBody& run);    // faq template
 void RegisterAssemble(CLI::App& app, CommandBody& run);    // faq assemble
 void RegisterQuantize(CLI::App& app, CommandBody& run);    // faq quantize
+void RegisterRegenerate(CLI::App& app, CommandBody& run);  // faq regenerate
+void RegisterJudge(CLI::App& app, CommandBody& run);       // faq judge
+void RegisterServe(CLI::App& app, CommandBody& run);       // faq serve
+void RegisterPipeline(CLI::App& app, CommandBody& run);    // faq pipeline
 
 // Prints `result` as one line on stdout: the last line of a `--json` command.
 void PrintJsonResult(const nlohmann::json& result);

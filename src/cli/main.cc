@@ -52,6 +52,14 @@ int Main(int argc, char** argv) {
   RegisterTemplate(app, run);
   RegisterAssemble(app, run);
 #endif
+#ifdef FAQ_HAVE_SERVE
+  RegisterServe(app, run);
+#endif
+#ifdef FAQ_HAVE_REGEN
+  RegisterRegenerate(app, run);
+  RegisterJudge(app, run);
+#endif
+  RegisterPipeline(app, run);
 
   try {
     app.parse(argc, argv);

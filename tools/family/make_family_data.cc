@@ -13,13 +13,16 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <regex>
 
+#include "faq/eval/token_source.h"
 #include "faq/io/jsonl.h"
 #include "faq/template/calibration_assembler.h"
 #include "faq/tokenizer/tokenizer.h"
@@ -234,6 +237,27 @@ int Heldout(const fs::path& tokenizer_dir, const fs::path& prompts_dir, int64_t 
   return 0;
 }
 
+// Perplexity of a unigram model fit on train.bin (add-one smoothing) on `data` encoded
+// with the tokenizer (as faq eval ppl reads it): the baseline the trained family must beat.
+int Unigram(const fs::path& tokenizer_dir, const fs::path& train_bin, const fs::path& data) {
+  auto tok = faq::Tokenizer::Load(tokenizer_dir);
+  const std::string bytes = faq::ReadFile(train_bin);
+  std::vector<double> counts(static_cast<size_t>(tok->VocabSize()), 1.0);
+  for (size_t i = 0; i + sizeof(int32_t) <= bytes.size(); i += sizeof(int32_t)) {
+    int32_t id;
+    std::memcpy(&id, bytes.data() + i, sizeof id);
+    counts.at(static_cast<size_t>(id)) += 1;
+  }
+  double total = 0;
+  for (double c : counts) total += c;
+  const std::vector<int32_t> ids = faq::LoadTokenStream(data, {[&](std::string_view t) { return tok->Encode(t); }, {}});
+  double nll = 0;
+  for (int32_t id : ids) nll -= std::log(counts.at(static_cast<size_t>(id)) / total);
+  std::cout << nlohmann::json{{"unigram_ppl", std::exp(nll / static_cast<double>(ids.size()))}, {"tokens", ids.size()}}.dump()
+            << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,8 +286,14 @@ int main(int argc, char** argv) {
   heldout->add_option("--count", count)->capture_default_str();
   heldout->add_option("--seed", seed)->capture_default_str();
   heldout->add_option("--out", out)->required();
+  std::string train_bin, data;
+  auto* unigram = app.add_subcommand("unigram", "Perplexity of a unigram model of train.bin on a data file");
+  unigram->add_option("--tokenizer", tokenizer)->required();
+  unigram->add_option("--train", train_bin, "train.bin of make_family_data train")->required();
+  unigram->add_option("--data", data, "Text or JSONL (text records), as faq eval ppl reads it")->required();
   CLI11_PARSE(app, argc, argv);
   try {
+    if (unigram->parsed()) return Unigram(tokenizer, train_bin, data);
     if (train->parsed()) return Train(tokenizer, prompts, shared, style, seed, chat_tokens, valid_fraction, out);
     if (seeds->parsed()) return Seeds(count, seed, out);
     return Heldout(tokenizer, prompts, count, seed, out);

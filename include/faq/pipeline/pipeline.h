@@ -1,0 +1,32 @@
+// `faq pipeline`: regenerate → judge → assemble → quantize → eval, each step run as the
+// `faq` subcommand a user would type, its output kept in the run directory and skipped on
+// a re-run when its command line and inputs are unchanged (run_manifest.h). Servers named
+// in the config (`endpoint: serve:<name>`) are `faq serve` children started on free
+// loopback ports when a step needs them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "faq/pipeline/pipeline_config.h"
+
+namespace faq {
+
+struct PipelineOptions {
+  std::string from;   // first stage to run ("" = regenerate)
+  std::string until;  // last stage to run ("" = eval)
+  std::string faq_binary;  // the executable for the stages (default: this one)
+};
+
+// Runs the configured pipeline; returns the results (eval table and per-step summaries)
+// also written to <run_dir>/results.json and results.md.
+nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& options);
+
+// The paper-style table from a results object: per quantization run and eval set, the
+// perplexity of full precision, base (raw seeds) and FAQ calibration, and the relative
+// error reduction RER = (FAQ − base) / (fp − base).
+std::string ResultsMarkdown(const nlohmann::json& results);
+
+}  // namespace faq

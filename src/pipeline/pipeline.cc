@@ -1,0 +1,260 @@
+#include "faq/pipeline/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "faq/io/json.h"
+#include "faq/io/jsonl.h"
+#include "faq/pipeline/run_manifest.h"
+#include "faq/util/atomic_file.h"
+#include "faq/util/error.h"
+#include "faq/util/subprocess.h"
+
+namespace faq {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kServePrefix[] = "serve:";
+
+struct Step {
+  std::string stage, name;
+  std::vector<std::string> args;  // after the binary; endpoints may still read serve:<name>
+  std::vector<fs::path> inputs, outputs;
+  bool resumable = false;         // appends and resumes by itself (regenerate, judge)
+  std::function<void()> prepare;  // in-process work before the command
+};
+
+// Adds `--endpoint` (and `--model`, defaulting to the server's name) from a stage section.
+std::vector<std::string> EndpointArgs(nlohmann::json section) {
+  std::vector<std::string> args;
+  const std::string endpoint = section.value("endpoint", "");
+  if (endpoint.rfind(kServePrefix, 0) == 0 && !section.contains("model")) section["model"] = endpoint.substr(6);
+  auto flags = OptionsToFlags(section);
+  args.insert(args.end(), flags.begin(), flags.end());
+  return args;
+}
+
+// The raw-seed baseline as judged.jsonl records: the seed's own answer, no reasoning.
+void WriteSeedsAsJudged(const fs::path& seeds, const fs::path& out) {
+  std::string lines;
+  JsonlReader reader(seeds);
+  while (auto rec = reader.Next()) {
+    const auto& v = rec->value;
+    std::string query;
+    for (const char* field : {"query", "question", "problem", "prompt"}) {
+      if (v.contains(field) && v[field].is_string()) {
+        query = v[field].get<std::string>();
+        break;
+      }
+    }
+    if (!v.contains("id") || query.empty())
+      throw Error(fmt::format("{}:{}: a seed needs 'id' and a 'query' (or question/problem/prompt) string", seeds.string(), rec->line));
+    const std::string answer = v.contains("answer") && v["answer"].is_string() ? v["answer"].get<std::string>() : "";
+    lines += nlohmann::json{{"id", v["id"]}, {"query", query}, {"response", answer}}.dump() + "\n";
+  }
+  WriteFileAtomic(out, lines);
+}
+
+std::vector<Step> PlanSteps(const PipelineConfig& c) {
+  const fs::path run = c.run_dir;
+  const fs::path candidates = run / "candidates.jsonl", judged = run / "judged.jsonl";
+  std::vector<Step> steps;
+  Step regen{"regenerate", "regenerate", {"regenerate", "--seeds", c.seeds, "--out", candidates.string()}, {c.seeds}, {candidates}, true};
+  auto extra = EndpointArgs(c.regenerate);
+  regen.args.insert(regen.args.end(), extra.begin(), extra.end());
+  steps.push_back(regen);
+
+  Step judge{"judge", "judge", {"judge", "--candidates", candidates.string(), "--out", judged.string()}, {candidates}, {judged}, true};
+  extra = EndpointArgs(c.judge);
+  judge.args.insert(judge.args.end(), extra.begin(), extra.end());
+  steps.push_back(judge);
+
+  const auto assemble_flags = OptionsToFlags(c.assemble);
+  std::map<std::string, fs::path> calib_file;
+  for (const std::string& calib : c.calibrations) {
+    calib_file[calib] = run / ("calib-" + calib + ".jsonl");
+    Step s{"assemble", "assemble/" + calib, {"assemble", "--tokenizer", c.target}, {c.target}, {calib_file[calib]}};
+    if (calib == "faq") {
+      s.args.insert(s.args.end(), {"--in", judged.string()});
+      s.inputs.push_back(judged);
+    } else {
+      const fs::path seeds_judged = run / "seeds-as-judged.jsonl";
+      s.prepare = [seeds = fs::path(c.seeds), seeds_judged] { WriteSeedsAsJudged(seeds, seeds_judged); };
+      s.args.insert(s.args.end(), {"--in", seeds_judged.string(), "--no-chat-template"});
+      s.inputs.push_back(c.seeds);
+    }
+    s.args.insert(s.args.end(), {"--out", calib_file[calib].string()});
+    for (const auto& f : assemble_flags)
+      if (calib == "faq" || f != "--no-chat-template") s.args.push_back(f);
+    steps.push_back(s);
+  }
+
+  std::vector<std::pair<std::string, std::string>> models{{"fp", c.target}};
+  for (const auto& q : c.quantize_runs) {
+    for (const std::string& calib : c.calibrations) {
+      const std::string name = q.name + "-" + calib;
+      const fs::path out = run / "models" / name;
+      Step s{"quantize", "quantize/" + name,
+             {"quantize", "--model", c.target, "--calib", calib_file[calib].string(), "--out", out.string()},
+             {c.target, calib_file[calib]}, {out}};
+      const auto flags = OptionsToFlags(q.options);
+      s.args.insert(s.args.end(), flags.begin(), flags.end());
+      steps.push_back(s);
+      models.emplace_back(name, out.string());
+    }
+  }
+  const auto eval_flags = OptionsToFlags(c.eval_options);
+  for (const auto& [data_name, data] : c.eval_data) {
+    for (const auto& [model_name, model] : models) {
+      Step s{"eval", "eval/" + model_name + "/" + data_name, {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
+      s.args.insert(s.args.end(), eval_flags.begin(), eval_flags.end());
+      steps.push_back(s);
+    }
+  }
+  return steps;
+}
+
+// `faq serve` children, started the first time a step names them.
+class Servers {
+ public:
+  Servers(const PipelineConfig& config, std::string binary) : config_(config), binary_(std::move(binary)) {}
+  std::string BaseUrl(const std::string& name) {
+    if (auto it = urls_.find(name); it != urls_.end()) return it->second;
+    const auto spec = std::find_if(config_.servers.begin(), config_.servers.end(), [&](const auto& s) { return s.name == name; });
+    if (spec == config_.servers.end()) throw Error(config_.file.string() + ": no server named '" + name + "'");
+    std::vector<std::string> argv{binary_, "serve", "--model", spec->model, "--port", "0", "--served-model-name", name};
+    const auto flags = OptionsToFlags(spec->options);
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    spdlog::info("starting server '{}': faq serve --model {}", name, spec->model);
+    auto child = std::make_unique<ChildProcess>(argv);
+    const nlohmann::json ready = ParseJson(child->ReadLine(std::chrono::seconds(600)), "faq serve's first stdout line");
+    const std::string url = ready.contains("base_url") ? ready["base_url"].get<std::string>()
+                                                       : fmt::format("http://127.0.0.1:{}/v1", ready.at("port").get<int>());
+    children_.push_back(std::move(child));
+    return urls_[name] = url;
+  }
+
+ private:
+  const PipelineConfig& config_;
+  std::string binary_;
+  std::map<std::string, std::string> urls_;
+  std::vector<std::unique_ptr<ChildProcess>> children_;
+
+ public:
+  void StopAll() {
+    children_.clear();  // each child is terminated (SIGTERM, then SIGKILL) by its destructor
+    urls_.clear();
+  }
+};
+
+std::string StepFingerprint(const Step& step) {
+  std::string text;
+  for (const auto& a : step.args) text += a + '\0';
+  for (const auto& input : step.inputs) text += input.string() + '=' + ContentFingerprint(input) + '\0';
+  return TextFingerprint(text);
+}
+
+nlohmann::json LastJsonLine(const std::string& out, const std::string& step) {
+  size_t end = out.find_last_not_of("\n");
+  if (end == std::string::npos) throw Error("step " + step + " printed no JSON result");
+  const size_t start = out.rfind('\n', end);
+  return ParseJson(out.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1)),
+                   "the result line of step " + step);
+}
+
+size_t StageIndex(const std::string& stage, const char* flag) {
+  if (stage.empty()) return std::string(flag) == "--from" ? 0 : PipelineStages().size() - 1;
+  const auto& stages = PipelineStages();
+  const auto it = std::find(stages.begin(), stages.end(), stage);
+  if (it == stages.end()) throw UsageError(std::string(flag) + " must be one of regenerate, judge, assemble, quantize, eval; got '" + stage + "'");
+  return static_cast<size_t>(it - stages.begin());
+}
+
+}  // namespace
+
+nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& options) {
+  const size_t from = StageIndex(options.from, "--from"), until = StageIndex(options.until, "--until");
+  if (from > until) throw UsageError("--from " + options.from + " comes after --until " + options.until);
+  const std::string binary = options.faq_binary.empty() ? SelfExecutable() : options.faq_binary;
+  fs::create_directories(config.run_dir);
+  RunManifest manifest(fs::path(config.run_dir) / "manifest.json");
+  Servers servers(config, binary);
+  const std::vector<Step> steps = PlanSteps(config);
+  size_t last_served = 0;  // servers hold memory and cores: stop them after their last user
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (const auto& a : steps[i].args)
+      if (a.rfind(kServePrefix, 0) == 0) last_served = i + 1;
+  }
+  size_t index = 0;
+  for (const Step& step : steps) {
+    if (index == last_served) servers.StopAll();
+    ++index;
+    const size_t stage = StageIndex(step.stage, "--from");
+    if (stage < from || stage > until) continue;
+    if (step.prepare) step.prepare();
+    const std::string fingerprint = StepFingerprint(step);
+    if (manifest.IsDone(step.name, fingerprint, step.outputs)) {
+      spdlog::info("[{}/{}] {}: unchanged, kept from an earlier run", index, steps.size(), step.name);
+      continue;
+    }
+    const std::string before = manifest.Fingerprint(step.name);
+    if (step.resumable && !before.empty() && before != fingerprint) {
+      // Other options or inputs: the partial output must not be resumed from.
+      for (const auto& out : step.outputs) {
+        fs::remove(out);
+        fs::remove(out.string() + ".failed.jsonl");
+      }
+    }
+    std::vector<std::string> argv{binary};
+    for (const auto& a : step.args)
+      argv.push_back(a.rfind(kServePrefix, 0) == 0 ? servers.BaseUrl(a.substr(6)) : a);
+    argv.push_back("--json");
+    spdlog::info("[{}/{}] {}: faq {}", index, steps.size(), step.name, fmt::join(step.args, " "));
+    manifest.MarkStarted(step.name, fingerprint, step.args);
+    const auto start = std::chrono::steady_clock::now();
+    const ProcessOutput out = RunProcess(argv);
+    if (out.exit_code != 0)
+      throw Error(fmt::format("step {} failed (exit code {}); finished steps are kept in {}: fix the cause and re-run",
+                              step.name, out.exit_code, config.run_dir));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    manifest.MarkDone(step.name, LastJsonLine(out.stdout_text, step.name), seconds);
+  }
+
+  nlohmann::json results{{"config", config.file.string()}, {"run_dir", config.run_dir}, {"table", nlohmann::json::array()}};
+  for (const auto& [data_name, data] : config.eval_data) {
+    const auto ppl = [&](const std::string& model) {
+      const auto& r = manifest.Result("eval/" + model + "/" + data_name);
+      return r.is_object() && r.contains("ppl") ? r["ppl"] : nlohmann::json();
+    };
+    for (const auto& q : config.quantize_runs) {
+      nlohmann::json row{{"run", q.name}, {"data", data_name}, {"fp", ppl("fp")}};
+      for (const auto& calib : config.calibrations) row[calib] = ppl(q.name + "-" + calib);
+      results["table"].push_back(row);
+    }
+  }
+  results["steps"] = manifest.Json()["steps"];
+  WriteFileAtomic(fs::path(config.run_dir) / "results.json", results.dump(2) + "\n");
+  WriteFileAtomic(fs::path(config.run_dir) / "results.md", ResultsMarkdown(results));
+  return results;
+}
+
+std::string ResultsMarkdown(const nlohmann::json& results) {
+  std::string md = "| quantization | eval set | fp | base | FAQ | RER |\n|---|---|---|---|---|---|\n";
+  const auto cell = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("–"); };
+  for (const auto& row : results.at("table")) {
+    const nlohmann::json fp = row.value("fp", nlohmann::json()), base = row.value("base", nlohmann::json()),
+                         faq = row.value("faq", nlohmann::json());
+    std::string rer = "–";
+    if (fp.is_number() && base.is_number() && faq.is_number() && base.get<double>() != fp.get<double>())
+      rer = fmt::format("{:+.1f}%", 100.0 * (faq.get<double>() - base.get<double>()) / (fp.get<double>() - base.get<double>()));
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row["run"].get<std::string>(), row["data"].get<std::string>(),
+                      cell(fp), cell(base), cell(faq), rer);
+  }
+  return md;
+}
+
+}  // namespace faq

@@ -1,0 +1,164 @@
+#include "faq/pipeline/pipeline_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+
+#include "faq/util/error.h"
+
+namespace faq {
+namespace {
+
+// YAML scalars become the JSON type they read as (bool, integer, number, else string).
+nlohmann::json ScalarToJson(const std::string& text, bool quoted) {
+  if (quoted) return text;
+  if (text == "true" || text == "True") return true;
+  if (text == "false" || text == "False") return false;
+  if (text == "null" || text == "~" || text.empty()) return nullptr;
+  char* end = nullptr;
+  const long long i = std::strtoll(text.c_str(), &end, 10);
+  if (end && *end == '\0') return i;
+  const double d = std::strtod(text.c_str(), &end);
+  if (end && *end == '\0' && std::isfinite(d)) return d;
+  return text;
+}
+
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node) out.push_back(YamlToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(node.Scalar(), node.Tag() == "!");
+    default:
+      return nullptr;
+  }
+}
+
+void ApplyOverride(nlohmann::json& doc, const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError("--set takes key.path=value, got '" + assignment + "'");
+  nlohmann::json* node = &doc;
+  std::string path = assignment.substr(0, eq);
+  for (size_t start = 0;;) {
+    const size_t dot = path.find('.', start);
+    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node->is_object()) throw UsageError("--set " + assignment + ": '" + key + "' is under a value that is not a map");
+    node = &(*node)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *node = YamlToJson(YAML::Load(assignment.substr(eq + 1)));
+}
+
+std::string RequireString(const nlohmann::json& doc, const std::string& key, const std::string& file) {
+  if (!doc.contains(key) || !doc[key].is_string() || doc[key].get<std::string>().empty())
+    throw Error(file + ": field '" + key + "' must be a non-empty string");
+  return doc[key].get<std::string>();
+}
+
+nlohmann::json Section(const nlohmann::json& doc, const std::string& key, const std::string& file) {
+  if (!doc.contains(key) || doc[key].is_null()) return nlohmann::json::object();
+  if (!doc[key].is_object()) throw Error(file + ": field '" + key + "' must be a map of options");
+  return doc[key];
+}
+
+}  // namespace
+
+const std::vector<std::string>& PipelineStages() {
+  static const std::vector<std::string> kStages{"regenerate", "judge", "assemble", "quantize", "eval"};
+  return kStages;
+}
+
+PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+  const std::string f = file.string();
+  nlohmann::json doc;
+  try {
+    doc = YamlToJson(YAML::LoadFile(f));
+  } catch (const YAML::Exception& e) {
+    throw Error(f + ": not valid YAML: " + e.what());
+  }
+  if (!doc.is_object()) throw Error(f + ": expected a map at the top level");
+  for (const auto& o : overrides) ApplyOverride(doc, o);
+  static const std::vector<std::string> kKnown{"run_dir", "target", "seeds", "servers", "regenerate", "judge", "assemble", "quantize", "eval"};
+  for (const auto& [key, value] : doc.items()) {
+    if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end())
+      throw Error(f + ": unknown field '" + key + "' (expected one of run_dir, target, seeds, servers, regenerate, judge, assemble, quantize, eval)");
+  }
+  PipelineConfig c;
+  c.file = file;
+  c.run_dir = doc.value("run_dir", "faq-run");
+  c.target = RequireString(doc, "target", f);
+  c.seeds = RequireString(doc, "seeds", f);
+  const nlohmann::json servers = Section(doc, "servers", f);
+  for (const auto& [name, spec] : servers.items()) {
+    if (!spec.is_object()) throw Error(f + ": servers." + name + " must be a map with 'model'");
+    ServerSpec s{name, RequireString(spec, "model", f + ": servers." + name), spec};
+    s.options.erase("model");
+    c.servers.push_back(std::move(s));
+  }
+  c.regenerate = Section(doc, "regenerate", f);
+  c.judge = Section(doc, "judge", f);
+  c.assemble = Section(doc, "assemble", f);
+  const nlohmann::json quantize = Section(doc, "quantize", f);
+  if (quantize.contains("calibrations")) {
+    c.calibrations.clear();
+    for (const auto& name : quantize["calibrations"]) {
+      if (!name.is_string() || (name != "base" && name != "faq"))
+        throw Error(f + ": quantize.calibrations holds " + name.dump() + "; expected \"base\" and/or \"faq\"");
+      c.calibrations.push_back(name.get<std::string>());
+    }
+  }
+  const nlohmann::json common = quantize.value("options", nlohmann::json::object());
+  for (const auto& run : quantize.value("runs", nlohmann::json::array())) {
+    if (!run.is_object()) throw Error(f + ": each entry of quantize.runs must be a map with 'name'");
+    QuantizeRun r{RequireString(run, "name", f + ": quantize.runs[]"), common};
+    for (const auto& [k, v] : run.items())
+      if (k != "name") r.options[k] = v;
+    c.quantize_runs.push_back(std::move(r));
+  }
+  const nlohmann::json eval = Section(doc, "eval", f);
+  const nlohmann::json eval_data = eval.value("data", nlohmann::json::object());
+  for (const auto& [name, path] : eval_data.items()) {
+    if (!path.is_string()) throw Error(f + ": eval.data." + name + " must be a file path");
+    c.eval_data[name] = path.get<std::string>();
+  }
+  c.eval_options = eval;
+  c.eval_options.erase("data");
+  for (const auto& server_ref : {c.regenerate.value("endpoint", ""), c.judge.value("endpoint", "")}) {
+    if (server_ref.rfind("serve:", 0) != 0) continue;
+    const std::string name = server_ref.substr(6);
+    if (std::none_of(c.servers.begin(), c.servers.end(), [&](const ServerSpec& s) { return s.name == name; }))
+      throw Error(f + ": endpoint '" + server_ref + "' names no entry of 'servers'");
+  }
+  return c;
+}
+
+std::vector<std::string> OptionsToFlags(const nlohmann::json& options) {
+  std::vector<std::string> flags;
+  for (const auto& [key, value] : options.items()) {
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (value.is_boolean()) {
+      if (value.get<bool>()) flags.push_back(flag);
+    } else if (value.is_null()) {
+      continue;
+    } else if (value.is_array()) {
+      std::string joined;
+      for (const auto& item : value) joined += (joined.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+      flags.insert(flags.end(), {flag, joined});
+    } else {
+      flags.insert(flags.end(), {flag, value.is_string() ? value.get<std::string>() : value.dump()});
+    }
+  }
+  return flags;
+}
+
+}  // namespace faq

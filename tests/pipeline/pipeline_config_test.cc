@@ -1,0 +1,114 @@
+// faq pipeline's config: YAML to stage flags, --set overrides, errors that name the field.
+#include <gtest/gtest.h>
+
+#include "faq/pipeline/pipeline_config.h"
+#include "faq/pipeline/run_manifest.h"
+#include "faq/util/atomic_file.h"
+#include "support/test_env.h"
+
+namespace faq {
+namespace {
+
+using testing::ErrorOf;
+using testing::TempDir;
+
+constexpr char kConfig[] = R"(run_dir: out/run
+target: models/t
+seeds: seeds.jsonl
+servers:
+  elder: {model: models/e, max_batch: 4}
+regenerate: {endpoint: "serve:elder", n: 3, temperature: 0.6, no_cot: false}
+judge: {endpoint: "serve:elder", mode: score}
+quantize:
+  options: {method: gptq, group_size: 32}
+  runs:
+    - {name: w4, bits: 4}
+    - {name: w3, bits: 3, act_order: true}
+eval:
+  data: {chat: held.jsonl}
+  seqlen: 256
+)";
+
+TEST(PipelineConfigTest, ReadsStagesAndMergesRunOptions) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  const PipelineConfig c = LoadPipelineConfig(dir / "p.yaml", {});
+  EXPECT_EQ(c.run_dir, "out/run");
+  ASSERT_EQ(c.servers.size(), 1u);
+  EXPECT_EQ(c.servers[0].model, "models/e");
+  EXPECT_EQ(c.servers[0].options, nlohmann::json({{"max_batch", 4}}));
+  ASSERT_EQ(c.quantize_runs.size(), 2u);
+  EXPECT_EQ(c.quantize_runs[1].options,
+            nlohmann::json({{"method", "gptq"}, {"group_size", 32}, {"bits", 3}, {"act_order", true}}));
+  EXPECT_EQ(c.eval_data.at("chat"), "held.jsonl");
+  EXPECT_EQ(c.eval_options, nlohmann::json({{"seqlen", 256}}));
+  EXPECT_EQ(c.calibrations, (std::vector<std::string>{"base", "faq"}));
+}
+
+TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  const PipelineConfig c = LoadPipelineConfig(
+      dir / "p.yaml", {"regenerate.n=5", "judge.no_judge=true", "eval.data.wiki=w.raw", "run_dir=elsewhere"});
+  EXPECT_EQ(c.regenerate["n"], 5);
+  EXPECT_EQ(c.judge["no_judge"], true);
+  EXPECT_EQ(c.eval_data.at("wiki"), "w.raw");
+  EXPECT_EQ(c.run_dir, "elsewhere");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"novalue"}); }).find("key.path=value"), std::string::npos);
+}
+
+TEST(PipelineConfigTest, FlagsFollowTheLongOptionNames) {
+  const nlohmann::json options = {{"max_tokens", 64}, {"no_cot", true}, {"sym", false}, {"endpoint", "http://a/v1"},
+                                  {"temperature", 0.5}, {"skip", nullptr}, {"list", {"a", "b"}}};
+  const std::vector<std::string> flags = OptionsToFlags(options);
+  const std::vector<std::string> expected{"--endpoint", "http://a/v1", "--list", "a,b", "--max-tokens", "64", "--no-cot",
+                                          "--temperature", "0.5"};
+  EXPECT_EQ(flags, expected);
+}
+
+TEST(PipelineConfigTest, ErrorsNameTheFileAndField) {
+  TempDir dir;
+  WriteFileAtomic(dir / "a.yaml", "target: m\n");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "a.yaml", {}); }).find("a.yaml: field 'seeds'"), std::string::npos);
+  WriteFileAtomic(dir / "b.yaml", "target: m\nseeds: s\nregenrate: {n: 2}\n");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "b.yaml", {}); }).find("unknown field 'regenrate'"), std::string::npos);
+  WriteFileAtomic(dir / "c.yaml", "target: m\nseeds: s\nregenerate: {endpoint: 'serve:nobody'}\n");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "c.yaml", {}); }).find("'serve:nobody' names no entry"), std::string::npos);
+  WriteFileAtomic(dir / "d.yaml", "target: m\nseeds: s\nquantize: {calibrations: [wiki]}\n");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "d.yaml", {}); }).find("quantize.calibrations"), std::string::npos);
+  WriteFileAtomic(dir / "e.yaml", "target: [unclosed\n");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "e.yaml", {}); }).find("e.yaml: not valid YAML"), std::string::npos);
+}
+
+TEST(RunManifestTest, AStepIsDoneOnlyWithTheSameFingerprintAndItsOutputs) {
+  TempDir dir;
+  WriteFileAtomic(dir / "out.txt", "x");
+  {
+    RunManifest m(dir / "manifest.json");
+    m.MarkStarted("quantize/a", "f1", {"quantize"});
+    EXPECT_FALSE(m.IsDone("quantize/a", "f1", {dir / "out.txt"}));  // started, not finished
+    m.MarkDone("quantize/a", {{"ppl", 3.5}}, 1.0);
+  }
+  RunManifest reloaded(dir / "manifest.json");
+  EXPECT_TRUE(reloaded.IsDone("quantize/a", "f1", {dir / "out.txt"}));
+  EXPECT_FALSE(reloaded.IsDone("quantize/a", "f2", {dir / "out.txt"}));
+  EXPECT_FALSE(reloaded.IsDone("quantize/a", "f1", {dir / "missing.txt"}));
+  EXPECT_EQ(reloaded.Result("quantize/a")["ppl"], 3.5);
+}
+
+TEST(RunManifestTest, FingerprintsFollowContent) {
+  TempDir dir;
+  WriteFileAtomic(dir / "a.txt", "one");
+  const std::string before = ContentFingerprint(dir / "a.txt");
+  WriteFileAtomic(dir / "a.txt", "two");
+  EXPECT_NE(ContentFingerprint(dir / "a.txt"), before);
+  std::filesystem::create_directories(dir / "d");
+  WriteFileAtomic(dir / "d/x", "1");
+  const std::string d1 = ContentFingerprint(dir / "d");
+  WriteFileAtomic(dir / "d/y", "");
+  EXPECT_NE(ContentFingerprint(dir / "d"), d1);  // a new (even empty) file changes a directory
+  EXPECT_NE(ErrorOf([&] { ContentFingerprint(dir / "nope"); }).find("does not exist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace faq

@@ -1,0 +1,48 @@
+// Helpers shared by the regenerate and judge tests: seed files and output inspection.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "faq/io/jsonl.h"
+#include "faq/util/atomic_file.h"
+#include "support/test_env.h"
+
+namespace faq::testing {
+
+// Writes {"id": "s<i>", "query": "<prefix> <i>"} for i in [0, count).
+inline void WriteSeeds(const std::filesystem::path& path, int count, const std::string& prefix = "question") {
+  std::string text;
+  // fmt rather than "s" + std::to_string(i): GCC 12 warns falsely on the latter (-Wrestrict).
+  for (int i = 0; i < count; ++i) text += Json{{"id", fmt::format("s{}", i)}, {"query", fmt::format("{} {}", prefix, i)}}.dump() + "\n";
+  WriteFileAtomic(path, text);
+}
+
+inline std::vector<Json> ReadRecords(const std::filesystem::path& path) {
+  std::vector<Json> out;
+  if (!std::filesystem::exists(path)) return out;
+  JsonlReader r(path);
+  while (auto rec = r.Next()) out.push_back(rec->value);
+  return out;
+}
+
+// id -> how many records each candidate index has.
+inline std::map<std::string, std::map<int, int>> CandidateCounts(const std::filesystem::path& path) {
+  std::map<std::string, std::map<int, int>> counts;
+  for (const auto& r : ReadRecords(path)) ++counts[r["id"].get<std::string>()][r["candidate"].get<int>()];
+  return counts;
+}
+
+// Every one of `seeds` seeds has candidates 0..n-1 exactly once.
+inline void ExpectExactlyN(const std::filesystem::path& path, int seeds, int n) {
+  auto counts = CandidateCounts(path);
+  EXPECT_EQ(counts.size(), static_cast<size_t>(seeds));
+  for (int s = 0; s < seeds; ++s) {
+    const auto& c = counts[fmt::format("s{}", s)];
+    EXPECT_EQ(c.size(), static_cast<size_t>(n)) << "seed s" << s;
+    for (int i = 0; i < n; ++i) EXPECT_EQ(c.count(i) ? c.at(i) : 0, 1) << "seed s" << s << " candidate " << i;
+  }
+}
+
+}  // namespace faq::testing

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Regenerates, on the bundled tiny family, the structure of the FAQ paper's tables:
+#   Table 1  methods (GPTQ, GPTAQ; RTN for reference) × {base, +FAQ} perplexity;
+#   Table 5  ablations: w/o judge, w/o CoT, w/o chat template;
+#   Table 6  family-sourced (elder) vs outsider-sourced calibration;
+#   generator size: the target regenerating its own seeds vs the elder;
+# each over several regeneration seeds (mean ± standard deviation), as Markdown in
+# $OUT/tables.md. Every run is `faq pipeline --config configs/demo.yaml` with overrides;
+# variants start from a copy of the FAQ run of the same seed, so unchanged steps (base
+# calibration, full-precision evaluation) are reused. Numbers are reported as they come.
+#   tools/repro_tables.sh [build-dir]          (env: SEEDS="1 2 3", OUT=repro-out)
+set -euo pipefail
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+SEEDS=${SEEDS:-"1 2 3"}
+OUT=${OUT:-repro-out}
+SHARED=${FAQ_SHARED_DIR:-../shared}
+mkdir -p "$OUT"
+"$BUILD/tools/make_family_data" seeds --count 64 --seed 7 --out demo-out/seeds.jsonl 2>/dev/null || {
+  mkdir -p demo-out && "$BUILD/tools/make_family_data" seeds --count 64 --seed 7 --out demo-out/seeds.jsonl; }
+"$BUILD/tools/make_family_data" heldout --tokenizer models/tokenizer --count 300 --seed 9 --out demo-out/heldout-chat.jsonl
+
+common=(
+  --set "servers.target={model: models/tiny-qwen3-target, max_batch: 16}"
+  --set "servers.outsider={model: models/tiny-qwen3-outsider, max_batch: 16}"
+  --set "quantize.runs=[{name: rtn-w3g32, method: rtn, bits: 3}, {name: gptq-w4g32, bits: 4}, {name: gptq-w3g32, bits: 3}, {name: gptaq-w4g32, method: gptaq, bits: 4}, {name: gptaq-w3g32, method: gptaq, bits: 3}]"
+)
+[ -f "$SHARED/data/wikitext2/wiki.test.raw" ] && common+=(--set "eval.data.wikitext2=$SHARED/data/wikitext2/wiki.test.raw")
+
+declare -A variants=(
+  [faq]=""
+  [no-judge]="judge.no_judge=true"
+  [no-cot]="regenerate.no_cot=true"
+  [no-template]="assemble.no_chat_template=true"
+  [outsider]="regenerate.endpoint=serve:outsider"
+  [self]="regenerate.endpoint=serve:target"
+)
+rows="$OUT/rows.tsv"
+: > "$rows"
+for seed in $SEEDS; do
+  for variant in faq no-judge no-cot no-template outsider self; do
+    dir="$OUT/$variant-s$seed"
+    if [ "$variant" != faq ] && [ ! -d "$dir" ]; then cp -r "$OUT/faq-s$seed" "$dir"; fi
+    args=("${common[@]}" --set "regenerate.seed=$seed" --run-dir "$dir")
+    [ -n "${variants[$variant]}" ] && args+=(--set "${variants[$variant]}")
+    echo "== $variant, seed $seed" >&2
+    "$BUILD/faq" --log-level warn pipeline --config configs/demo.yaml "${args[@]}" >/dev/null
+    # results.md rows: | run | data | fp | base | faq | RER |
+    awk -F'|' -v v="$variant" -v s="$seed" 'NR > 2 { gsub(/ /, ""); print v "\t" s "\t" $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 }' \
+      "$dir/results.md" >> "$rows"
+  done
+done
+
+# mean ± sd over seeds of a numeric column, per (variant, run, data) -> "variant\trun|data\tvalue"
+summarise() {  # column format
+  awk -F'\t' -v col="$1" -v fmt="$2" '{ k = $1 "\t" $3 "|" $4; x = $col; gsub(/[%+]/, "", x); n[k]++; s[k] += x; ss[k] += x * x }
+    END { for (k in n) { m = s[k] / n[k]; v = n[k] > 1 ? (ss[k] - n[k] * m * m) / (n[k] - 1) : 0; if (v < 0) v = 0;
+          printf "%s\t" fmt "\n", k, m, sqrt(v) } }' "$rows" | sort
+}
+summarise 7 "%.3f ± %.3f" > "$OUT/faq_ppl.tsv"
+summarise 8 "%+.1f%% ± %.1f" > "$OUT/rer.tsv"
+# fp and base do not depend on the regeneration seed.
+awk -F'\t' '{ print $1 "\t" $3 "|" $4 "\t" $5 "\t" $6 }' "$rows" | sort -u > "$OUT/fp_base.tsv"
+
+table() {  # title variant...
+  local title=$1; shift
+  printf '\n### %s\n\n| variant | quantization | eval set | fp | base | FAQ (mean ± sd) | RER (mean ± sd) |\n|---|---|---|---|---|---|---|\n' "$title"
+  for v in "$@"; do
+    pick() { awk -F'\t' -v v="$v" '$1 == v { $1 = ""; sub(/^\t/, ""); print }' OFS='\t' "$1" | sort; }
+    join -t $'\t' <(pick "$OUT/fp_base.tsv") <(pick "$OUT/faq_ppl.tsv") | join -t $'\t' - <(pick "$OUT/rer.tsv") |
+      awk -F'\t' -v v="$v" '{ split($1, k, "|"); printf "| %s | %s | %s | %s | %s | %s | %s |\n", v, k[1], k[2], $2, $3, $4, $5 }'
+  done
+}
+{
+  echo "# FAQ on the tiny Qwen3 family: paper-style tables"
+  echo
+  echo "Seeds of regeneration: $SEEDS (64 seed prompts, n = 3 candidates, GPTQ/GPTAQ group 32, per-record calibration)."
+  echo "Perplexity on held-out text (lower is better); RER = (FAQ − base) / (fp − base), the share of the"
+  echo "quantization loss recovered by calibrating on the FAQ set instead of the raw seeds."
+  table "Table 1: methods, base vs +FAQ" faq
+  table "Table 5: ablations" faq no-judge no-cot no-template
+  table "Table 6: family-sourced vs outsider-sourced" faq outsider
+  table "Generator size: self-generation (target) vs elder" faq self
+} > "$OUT/tables.md"
+cat "$OUT/tables.md"
