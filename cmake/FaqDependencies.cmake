@@ -8,6 +8,9 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+# Debian's cpp-httplib is a compiled library: code that includes <httplib.h> must see the
+# feature macros it was built with, which PkgConfig::HTTPLIB carries (HTTPLIB_CFLAGS_OTHER).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 # Warnings for faq's own targets.
 function(faq_warnings target)

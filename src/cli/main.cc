@@ -41,25 +41,16 @@ int Main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
 
   CommandBody run;
-  RegisterEval(app, run);
-#ifdef FAQ_HAVE_EXPORT
-  RegisterQuantize(app, run);
-#endif
-#ifdef FAQ_HAVE_TOKENIZER
-  RegisterTokenize(app, run);
-#endif
-#ifdef FAQ_HAVE_TEMPLATE
-  RegisterTemplate(app, run);
-  RegisterAssemble(app, run);
-#endif
-#ifdef FAQ_HAVE_SERVE
-  RegisterServe(app, run);
-#endif
-#ifdef FAQ_HAVE_REGEN
+  // In pipeline order, then the tools around it.
   RegisterRegenerate(app, run);
   RegisterJudge(app, run);
-#endif
+  RegisterAssemble(app, run);
+  RegisterQuantize(app, run);
+  RegisterEval(app, run);
   RegisterPipeline(app, run);
+  RegisterServe(app, run);
+  RegisterTokenize(app, run);
+  RegisterTemplate(app, run);
 
   try {
     app.parse(argc, argv);

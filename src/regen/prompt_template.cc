@@ -23,7 +23,11 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 PromptTemplate PromptTemplate::Load(const std::filesystem::path& path, const std::vector<std::string>& allowed,
                                     const std::vector<std::string>& required) {
-  return FromText(ReadFile(path), path.string(), allowed, required);
+  // A text file's final newline(s) end the file, not the prompt: the request carries the
+  // prompt as written up to its last character (and the bundled family is trained so).
+  std::string text = ReadFile(path);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return FromText(std::move(text), path.string(), allowed, required);
 }
 
 PromptTemplate PromptTemplate::FromText(std::string text, std::string label, const std::vector<std::string>& allowed,

@@ -24,6 +24,7 @@
 
 #include "faq/eval/token_source.h"
 #include "faq/io/jsonl.h"
+#include "faq/regen/prompt_template.h"
 #include "faq/template/calibration_assembler.h"
 #include "faq/tokenizer/tokenizer.h"
 #include "faq/util/atomic_file.h"
@@ -36,36 +37,14 @@ using faq::family::WordProblem;
 
 namespace {
 
-// configs/prompts placeholders: {name} replaced, {{ and }} are literal braces.
-std::string FillPrompt(const std::string& tmpl, const std::map<std::string, std::string>& values) {
-  std::string out;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl.compare(i, 2, "{{") == 0 || tmpl.compare(i, 2, "}}") == 0) {
-      out += tmpl[i++];
-      continue;
-    }
-    if (tmpl[i] == '{') {
-      const size_t close = tmpl.find('}', i);
-      if (close != std::string::npos) {
-        const auto it = values.find(tmpl.substr(i + 1, close - i - 1));
-        if (it != values.end()) {
-          out += it->second;
-          i = close;
-          continue;
-        }
-      }
-    }
-    out += tmpl[i];
-  }
-  while (!out.empty() && out.back() == '\n') out.pop_back();  // files end with a newline
-  return out;
-}
-
+// faq's default prompts, filled exactly as faq regenerate and faq judge fill them, so the
+// family learns the requests the pipeline will send.
 struct Prompts {
-  std::string cot, no_cot, judge;
+  faq::PromptTemplate cot, no_cot, judge;
   explicit Prompts(const fs::path& dir)
-      : cot(faq::ReadFile(dir / "cot.txt")), no_cot(faq::ReadFile(dir / "no_cot.txt")),
-        judge(faq::ReadFile(dir / "judge_score.txt")) {}
+      : cot(faq::PromptTemplate::Load(dir / "cot.txt", {"query"}, {"query"})),
+        no_cot(faq::PromptTemplate::Load(dir / "no_cot.txt", {"query"}, {"query"})),
+        judge(faq::PromptTemplate::Load(dir / "judge_score.txt", {"query", "response"}, {"query", "response"})) {}
 };
 
 // Renders conversations exactly as `faq assemble` does and tokenizes them.
@@ -120,13 +99,13 @@ void AddChatProblems(Mix& mix, const faq::Tokenizer& tok, const ChatRenderer& ch
     std::string kind, text;
     if (r < 0.45) {
       kind = "cot";
-      text = chat.Render(FillPrompt(prompts.cot, {{"query", p.query}}), p.answer, p.Reasoning());
+      text = chat.Render(prompts.cot.Render({{"query", p.query}}), p.answer, p.Reasoning());
     } else if (r < 0.60) {
       kind = "bare_cot";
       text = chat.Render(p.query, p.answer, p.Reasoning());
     } else if (r < 0.75) {
       kind = "no_cot";
-      text = chat.Render(FillPrompt(prompts.no_cot, {{"query", p.query}}), p.answer, std::nullopt);
+      text = chat.Render(prompts.no_cot.Render({{"query", p.query}}), p.answer, std::nullopt);
     } else {
       kind = "judge";
       const bool correct = u(rng) < 0.5;
@@ -135,7 +114,7 @@ void AddChatProblems(Mix& mix, const faq::Tokenizer& tok, const ChatRenderer& ch
       const std::string response = correct ? p.answer : faq::family::WrongAnswer(p, wrong);
       const int64_t score = correct ? std::uniform_int_distribution<int64_t>(8, 10)(rng)
                                     : std::uniform_int_distribution<int64_t>(1, 3)(rng);
-      text = chat.Render(FillPrompt(prompts.judge, {{"query", p.query}, {"response", response}}),
+      text = chat.Render(prompts.judge.Render({{"query", p.query}, {"response", response}}),
                          "Score: " + std::to_string(score), std::nullopt);
     }
     auto ids = tok.Encode(text);
@@ -159,7 +138,7 @@ void AddGsm8k(Mix& mix, const faq::Tokenizer& tok, const ChatRenderer& chat, con
     std::string value;
     const std::string reasoning = GsmReasoning(rec->value.at("answer").get<std::string>(), &value);
     const std::string query = rec->value.at("question").get<std::string>();
-    mix.Add("gsm8k_cot", tok.Encode(chat.Render(FillPrompt(prompts.cot, {{"query", query}}),
+    mix.Add("gsm8k_cot", tok.Encode(chat.Render(prompts.cot.Render({{"query", query}}),
                                                 "The answer is " + value + ".", reasoning)));
   }
 }
@@ -229,7 +208,7 @@ int Heldout(const fs::path& tokenizer_dir, const fs::path& prompts_dir, int64_t 
   std::string lines;
   for (int64_t i = 0; i < count; ++i) {
     const WordProblem p = faq::family::MakeWordProblem(rng, Style::kFamily);
-    lines += nlohmann::ordered_json{{"text", chat.Render(FillPrompt(prompts.cot, {{"query", p.query}}), p.answer, p.Reasoning())}}
+    lines += nlohmann::ordered_json{{"text", chat.Render(prompts.cot.Render({{"query", p.query}}), p.answer, p.Reasoning())}}
                  .dump() +
              "\n";
   }

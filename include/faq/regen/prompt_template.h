@@ -12,7 +12,7 @@ namespace faq {
 // braces are kept as written. Values are inserted verbatim (never re-scanned).
 class PromptTemplate {
  public:
-  // Reads `path`; throws faq::Error naming the file if it cannot be read, if it uses a
+  // Reads `path` without its trailing newlines; throws faq::Error naming the file if it cannot be read, if it uses a
   // placeholder outside `allowed`, or lacks one of `required`.
   static PromptTemplate Load(const std::filesystem::path& path, const std::vector<std::string>& allowed,
                              const std::vector<std::string>& required);
