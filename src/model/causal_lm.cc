@@ -119,6 +119,11 @@ at::Tensor CausalLM::Head(const at::Tensor& hidden) const {
 
 at::Tensor CausalLM::Forward(const at::Tensor& ids, const at::Tensor& attention_mask, KvCache* cache,
                              std::vector<at::Tensor>* layer_outputs) const {
+  return Head(ForwardHidden(ids, attention_mask, cache, layer_outputs));
+}
+
+at::Tensor CausalLM::ForwardHidden(const at::Tensor& ids, const at::Tensor& attention_mask, KvCache* cache,
+                                   std::vector<at::Tensor>* layer_outputs) const {
   if (ids.dim() != 2) Fail("token ids must be [batch, tokens], got {}", c10::str(ids.sizes()));
   const int64_t b = ids.size(0), t = ids.size(1);
   AttentionInputs attn = PrepareAttention(attention_mask, b, t, cache);
@@ -137,7 +142,7 @@ at::Tensor CausalLM::Forward(const at::Tensor& ids, const at::Tensor& attention_
     cache->next_position = start + new_valid.to(at::kLong).sum(1);
     cache->key_valid = cache->key_valid.defined() ? at::cat({cache->key_valid, new_valid}, 1) : new_valid;
   }
-  return Head(FinalNorm(h));
+  return FinalNorm(h);
 }
 
 }  // namespace faq

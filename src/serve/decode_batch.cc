@@ -76,25 +76,6 @@ std::vector<TokenLogprob> PromptLogprobs(const CausalLM& model, const at::Tensor
 
 }  // namespace
 
-at::Tensor ForwardHidden(const CausalLM& model, const at::Tensor& ids, const at::Tensor& attention_mask,
-                         KvCache& cache) {
-  const int64_t b = ids.size(0), t = ids.size(1);
-  AttentionInputs attn = model.PrepareAttention(attention_mask, b, t, &cache);
-  at::Tensor h = model.Embed(ids);
-  if (cache.layers.empty()) cache.layers.resize(static_cast<size_t>(model.NumLayers()));
-  for (int64_t i = 0; i < model.NumLayers(); ++i) {
-    auto w = model.Layer(i);
-    h = model.RunLayer(i, *w, h, attn, nullptr, &cache.layers[static_cast<size_t>(i)]);
-  }
-  // The cache bookkeeping CausalLM::Forward does after its layers.
-  at::Tensor new_valid = attention_mask.defined() ? attention_mask.narrow(1, cache.Length(), t).to(at::kBool)
-                                                  : at::ones({b, t}, at::kBool);
-  at::Tensor start = cache.next_position.defined() ? cache.next_position : at::zeros({b}, at::kLong);
-  cache.next_position = start + new_valid.to(at::kLong).sum(1);
-  cache.key_valid = cache.key_valid.defined() ? at::cat({cache.key_valid, new_valid}, 1) : new_valid;
-  return model.FinalNorm(h);
-}
-
 DecodeBatch::DecodeBatch(const CausalLM& model, const Tokenizer& tokenizer) : model_(model), tokenizer_(tokenizer) {}
 
 void DecodeBatch::Admit(std::vector<std::unique_ptr<LiveSequence>>& joining) {
@@ -114,7 +95,7 @@ void DecodeBatch::Admit(std::vector<std::unique_ptr<LiveSequence>>& joining) {
   }
   // Everything that can fail runs before the batch or any sequence changes.
   KvCache fresh;
-  at::Tensor hidden = ForwardHidden(model_, ids, mask, fresh);
+  at::Tensor hidden = model_.ForwardHidden(ids, mask, &fresh);
   at::Tensor logits = model_.Head(hidden.select(1, width - 1));
   std::vector<std::vector<TokenLogprob>> prompt_logprobs(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
@@ -144,7 +125,7 @@ void DecodeBatch::Step() {
   const auto b = static_cast<int64_t>(rows_.size());
   at::Tensor ids = at::empty({b, 1}, at::kLong);
   for (int64_t i = 0; i < b; ++i) ids[i][0] = rows_[static_cast<size_t>(i)]->result.tokens.back();
-  at::Tensor hidden = ForwardHidden(model_, ids, {}, cache_);
+  at::Tensor hidden = model_.ForwardHidden(ids, {}, &cache_);
   at::Tensor logits = model_.Head(hidden.select(1, 0));
   for (int64_t i = 0; i < b; ++i) AcceptOrFail(*rows_[static_cast<size_t>(i)], logits[i]);
 }

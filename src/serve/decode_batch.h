@@ -66,10 +66,4 @@ class DecodeBatch {
   KvCache cache_;
 };
 
-// Like CausalLM::Forward, but returns the final-normed hidden states [B, T, hidden]
-// instead of logits, so callers apply the head only where they need logits (a prefill
-// needs one position per row; the vocabulary is large).
-at::Tensor ForwardHidden(const CausalLM& model, const at::Tensor& ids, const at::Tensor& attention_mask,
-                         KvCache& cache);
-
 }  // namespace faq::serve

@@ -63,6 +63,12 @@ TEST(TokenizerLive, DeepSeekV3MatchesHfTokenizers) {
   CompareWithHf(SharedTokenizer("deepseek_v3"), SharedDir() / "tokenizers" / "deepseek_v3", Texts(), "deepseek_v3");
 }
 
+// The bundled family's tokenizer: Qwen3's cut to its first merges (tools/family/reduce_tokenizer).
+TEST(TokenizerLive, BundledFamilyTokenizerMatchesHfTokenizers) {
+  const auto dir = SourceDir() / "models" / "tokenizer";
+  CompareWithHf(*Tokenizer::Load(dir), dir, Texts(), "tiny-qwen3 family");
+}
+
 // Tokenizers trained by `tokenizers` itself with the pipeline parts the shipped ones lack.
 TEST(TokenizerLive, TrainedVariantsMatchHfTokenizers) {
   ASSERT_FALSE(PythonPath().empty()) << "FAQ_PYTHON is not set: the live reference test needs the venv Python";

@@ -65,6 +65,10 @@ class CausalLM {
   // layer's output (before the final norm).
   at::Tensor Forward(const at::Tensor& ids, const at::Tensor& attention_mask = {}, KvCache* cache = nullptr,
                      std::vector<at::Tensor>* layer_outputs = nullptr) const;
+  // Forward without the head: the final-normed hidden states [B, T, hidden], for callers
+  // that need logits at a few positions only (generation applies the head to the last one).
+  at::Tensor ForwardHidden(const at::Tensor& ids, const at::Tensor& attention_mask = {}, KvCache* cache = nullptr,
+                           std::vector<at::Tensor>* layer_outputs = nullptr) const;
 
  private:
   std::filesystem::path dir_;
