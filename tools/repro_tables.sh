@@ -23,7 +23,7 @@ mkdir -p "$OUT"
 common=(
   --set "servers.target={model: models/tiny-qwen3-target, max_batch: 16}"
   --set "servers.outsider={model: models/tiny-qwen3-outsider, max_batch: 16}"
-  --set "quantize.runs=[{name: rtn-w3g32, method: rtn, bits: 3}, {name: gptq-w4g32, bits: 4}, {name: gptq-w3g32, bits: 3}, {name: gptaq-w4g32, method: gptaq, bits: 4}, {name: gptaq-w3g32, method: gptaq, bits: 3}]"
+  --set "quantize.runs=[{name: rtn-w3g128, method: rtn, bits: 3}, {name: gptq-w4g128, bits: 4}, {name: gptq-w3g128, bits: 3}, {name: gptaq-w4g128, method: gptaq, bits: 4}, {name: gptaq-w3g128, method: gptaq, bits: 3}]"
 )
 [ -f "$SHARED/data/wikitext2/wiki.test.raw" ] && common+=(--set "eval.data.wikitext2=$SHARED/data/wikitext2/wiki.test.raw")
 
@@ -74,7 +74,7 @@ table() {  # title variant...
 {
   echo "# FAQ on the tiny Qwen3 family: paper-style tables"
   echo
-  echo "Seeds of regeneration: $SEEDS (64 seed prompts, n = 3 candidates, GPTQ/GPTAQ group 32, per-record calibration)."
+  echo "Seeds of regeneration: $SEEDS (64 seed prompts, n = 3 candidates, GPTQ/GPTAQ group 128, per-record calibration)."
   echo "Perplexity on held-out text (lower is better); RER = (FAQ − base) / (fp − base), the share of the"
   echo "quantization loss recovered by calibrating on the FAQ set instead of the raw seeds."
   table "Table 1: methods, base vs +FAQ" faq
