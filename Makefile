@@ -23,7 +23,9 @@ build: configure
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
+# The demo needs the binary and the data generator only, not the test suite.
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target faq make_family_data
 	tools/demo.sh $(BUILD)
 
 bench: build
