@@ -11,9 +11,7 @@ cd "$(dirname "$0")/.."
 OUT=demo-out
 mkdir -p "$OUT"
 
-# The demo's own seed prompts and held-out conversations (faq's generator; disjoint seeds).
-"$BUILD/tools/make_family_data" seeds --count 64 --seed 7 --out "$OUT/seeds.jsonl"
-"$BUILD/tools/make_family_data" heldout --tokenizer models/tokenizer --count 300 --seed 9 --out "$OUT/heldout-chat.jsonl"
+tools/family/demo_data.sh "$BUILD" "$OUT"
 
 extra=()
 WIKI=${FAQ_SHARED_DIR:-../shared}/data/wikitext2/wiki.test.raw

@@ -16,9 +16,7 @@ SEEDS=${SEEDS:-"1 2 3"}
 OUT=${OUT:-repro-out}
 SHARED=${FAQ_SHARED_DIR:-../shared}
 mkdir -p "$OUT"
-"$BUILD/tools/make_family_data" seeds --count 64 --seed 7 --out demo-out/seeds.jsonl 2>/dev/null || {
-  mkdir -p demo-out && "$BUILD/tools/make_family_data" seeds --count 64 --seed 7 --out demo-out/seeds.jsonl; }
-"$BUILD/tools/make_family_data" heldout --tokenizer models/tokenizer --count 300 --seed 9 --out demo-out/heldout-chat.jsonl
+tools/family/demo_data.sh "$BUILD" demo-out  # the paths configs/demo.yaml names
 
 common=(
   --set "servers.target={model: models/tiny-qwen3-target, max_batch: 16}"

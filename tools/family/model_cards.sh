@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 SHARED=${FAQ_SHARED_DIR:-../shared}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-"$BUILD/tools/make_family_data" heldout --tokenizer models/tokenizer --count 300 --seed 9 --out "$WORK/heldout-chat.jsonl"
+tools/family/demo_data.sh "$BUILD" "$WORK"  # the held-out conversations the demo evaluates on
 
 ppl() {  # model data -> perplexity
   "$BUILD/faq" --log-level warn eval ppl --model "$1" --data "$2" --seqlen 256 --json | tail -1 |
