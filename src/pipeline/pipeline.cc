@@ -122,6 +122,7 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
 class Servers {
  public:
   Servers(const PipelineConfig& config, std::string binary) : config_(config), binary_(std::move(binary)) {}
+
   std::string BaseUrl(const std::string& name) {
     if (auto it = urls_.find(name); it != urls_.end()) return it->second;
     const auto spec = std::find_if(config_.servers.begin(), config_.servers.end(), [&](const auto& s) { return s.name == name; });
@@ -131,11 +132,15 @@ class Servers {
     argv.insert(argv.end(), flags.begin(), flags.end());
     spdlog::info("starting server '{}': faq serve --model {}", name, spec->model);
     auto child = std::make_unique<ChildProcess>(argv);
+    // faq serve's first stdout line, once it listens: {"host", "port", "model", "base_url"}.
     const nlohmann::json ready = ParseJson(child->ReadLine(std::chrono::seconds(600)), "faq serve's first stdout line");
-    const std::string url = ready.contains("base_url") ? ready["base_url"].get<std::string>()
-                                                       : fmt::format("http://127.0.0.1:{}/v1", ready.at("port").get<int>());
     children_.push_back(std::move(child));
-    return urls_[name] = url;
+    return urls_[name] = ready.at("base_url").get<std::string>();
+  }
+
+  void StopAll() {
+    children_.clear();  // each child is terminated (SIGTERM, then SIGKILL) by its destructor
+    urls_.clear();
   }
 
  private:
@@ -143,12 +148,6 @@ class Servers {
   std::string binary_;
   std::map<std::string, std::string> urls_;
   std::vector<std::unique_ptr<ChildProcess>> children_;
-
- public:
-  void StopAll() {
-    children_.clear();  // each child is terminated (SIGTERM, then SIGKILL) by its destructor
-    urls_.clear();
-  }
 };
 
 std::string StepFingerprint(const Step& step) {
@@ -159,11 +158,11 @@ std::string StepFingerprint(const Step& step) {
 }
 
 nlohmann::json LastJsonLine(const std::string& out, const std::string& step) {
-  size_t end = out.find_last_not_of("\n");
+  const size_t end = out.find_last_not_of('\n');
   if (end == std::string::npos) throw Error("step " + step + " printed no JSON result");
-  const size_t start = out.rfind('\n', end);
-  return ParseJson(out.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1)),
-                   "the result line of step " + step);
+  const size_t newline = out.rfind('\n', end);
+  const size_t start = newline == std::string::npos ? 0 : newline + 1;
+  return ParseJson(out.substr(start, end + 1 - start), "the result line of step " + step);
 }
 
 size_t StageIndex(const std::string& stage, const char* flag) {
