@@ -1,6 +1,7 @@
 // faq judge: keep the best of each seed's candidates, as rated by a judge model.
 #include <spdlog/spdlog.h>
 
+#include "cli/client_options.h"
 #include "cli/commands.h"
 #include "faq/regen/judge.h"
 #include "faq/regen/regenerate.h"
@@ -68,10 +69,7 @@ void RegisterJudge(CLI::App& app, CommandBody& run) {
   cmd->add_option("--reasks", o.reasks, "Extra asks (sampled, new seed) after an unparseable verdict")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--timeout", o.timeout_s, "Seconds per attempt")->capture_default_str();
-  cmd->add_option("--retries", o.retries, "Retries of a failed request")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--backoff", o.backoff_base_s, "First retry waits up to this many seconds")->capture_default_str();
-  cmd->add_option("--api-key-env", o.api_key_env, "Environment variable holding the API key");
+  AddClientOptions(cmd, o);
   cmd->add_flag("--json", p->json, "Print a JSON summary as the last stdout line");
   cmd->callback([p, &run] { run = [p] { return RunJudgeCommand(*p); }; });
 }

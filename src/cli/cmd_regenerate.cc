@@ -1,6 +1,7 @@
 // faq regenerate: the elder sibling answers each seed prompt n times (OpenAI API).
 #include <spdlog/spdlog.h>
 
+#include "cli/client_options.h"
 #include "cli/commands.h"
 #include "faq/regen/regenerate.h"
 #include "faq/util/error.h"
@@ -76,14 +77,7 @@ void RegisterRegenerate(CLI::App& app, CommandBody& run) {
   CLI::Option* seed = cmd->add_option(
       "--seed", p->seed,
       "Base seed: candidate i of each seed gets its own derived request seed (one request per candidate)");
-  cmd->add_option("--timeout", o.timeout_s, "Seconds per attempt")->capture_default_str();
-  cmd->add_option("--retries", o.retries, "Retries of a failed request (429, 5xx, timeouts, resets, bad bodies)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--backoff", o.backoff_base_s,
-                  "First retry waits up to this many seconds; doubling, full jitter, at least Retry-After")
-      ->capture_default_str();
-  cmd->add_option("--api-key-env", o.api_key_env, "Environment variable holding the API key (Authorization: Bearer)");
+  AddClientOptions(cmd, o);
   cmd->add_flag("--json", p->json, "Print a JSON summary as the last stdout line");
   cmd->callback([p, seed, &run] { run = [p, seed] { return RunRegenerateCommand(*p, seed->count() > 0); }; });
 }
