@@ -1,6 +1,9 @@
 // faq pipeline's config: YAML to stage flags, --set overrides, errors that name the field.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
+
 #include "faq/pipeline/pipeline_config.h"
 #include "faq/pipeline/run_manifest.h"
 #include "faq/util/atomic_file.h"
@@ -108,6 +111,17 @@ TEST(RunManifestTest, FingerprintsFollowContent) {
   WriteFileAtomic(dir / "d/y", "");
   EXPECT_NE(ContentFingerprint(dir / "d"), d1);  // a new (even empty) file changes a directory
   EXPECT_NE(ErrorOf([&] { ContentFingerprint(dir / "nope"); }).find("does not exist"), std::string::npos);
+}
+
+TEST(RunManifestTest, LargeFilesCountBySizeAndModificationTime) {
+  TempDir dir;
+  const auto big = dir / "model-00001-of-00002.safetensors";
+  { std::ofstream(big).put('x'); }
+  std::filesystem::resize_file(big, 65ull << 20);  // sparse: no 65 MiB written
+  const std::string first = ContentFingerprint(big);
+  EXPECT_EQ(ContentFingerprint(big), first);
+  std::filesystem::last_write_time(big, std::filesystem::last_write_time(big) - std::chrono::hours(1));
+  EXPECT_NE(ContentFingerprint(big), first) << "a rewritten shard must change the fingerprint";
 }
 
 }  // namespace

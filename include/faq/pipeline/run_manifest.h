@@ -12,7 +12,8 @@
 namespace faq {
 
 // A 64-bit FNV-1a digest (hex) of a file's bytes, or of a directory's files (names and
-// bytes, sorted by name); not cryptographic: it only tells whether inputs changed.
+// bytes, sorted by name); not cryptographic: it only tells whether inputs changed. Files
+// over 64 MiB (checkpoint shards) count by size and modification time instead of bytes.
 std::string ContentFingerprint(const std::filesystem::path& path);
 std::string TextFingerprint(const std::string& text);
 
