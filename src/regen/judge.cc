@@ -3,15 +3,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <unordered_set>
 
 #include "faq/client/worker_pool.h"
+#include "faq/io/jsonl.h"
 #include "faq/regen/jsonl_appender.h"
 #include "faq/regen/regenerate.h"
 #include "faq/regen/seed_judges.h"
+#include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 #include "faq/util/progress.h"
 
@@ -64,6 +67,23 @@ nlohmann::json JudgeSummary::ToJson() const {
           {"completion_tokens", completion_tokens}, {"seconds", seconds},
           {"mode", mode}};
 }
+
+namespace {
+
+// Verdicts are appended as they finish, which varies with concurrency; once every seed is
+// judged the file is rewritten in id order so that the calibration set built from it (and
+// the floating-point sums of its Hessians) is the same on every run.
+void SortRecordsById(const std::filesystem::path& path) {
+  std::vector<std::pair<std::string, std::string>> records;
+  JsonlReader reader(path);
+  while (auto rec = reader.Next()) records.emplace_back(IdKey(rec->value.at("id")), rec->value.dump());
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string text;
+  for (const auto& [id, line] : records) text += line + "\n";
+  WriteFileAtomic(path, text);
+}
+
+}  // namespace
 
 JudgeSummary RunJudge(const JudgeOptions& o) {
   Validate(o);
@@ -138,6 +158,7 @@ JudgeSummary RunJudge(const JudgeOptions& o) {
     progress.Advance();
   });
   progress.Finish();
+  if (failures == 0) SortRecordsById(o.out);
 
   summary.judged = judged;
   summary.failed = failures;
