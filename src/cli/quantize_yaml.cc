@@ -1,29 +1,28 @@
-// ApplyQuantizeYaml: the YAML form of faq quantize's options.
+// ApplyQuantizeYaml: the YAML form of faq quantize's option table.
 #include <yaml-cpp/yaml.h>
 
-#include <functional>
-#include <map>
+#include <regex>
 
-#include "cli/quantize_params.h"
+#include "cli/quantize_flags.h"
 #include "faq/util/error.h"
 
 namespace faq::cli {
 namespace {
 
-std::string Key(std::string k) {
-  for (char& c : k) {
-    if (c == '-') c = '_';
-  }
-  return k;
-}
+std::string Key(std::string k) { return YamlKey(k); }
 
-template <typename T>
-T As(const YAML::Node& n, const std::string& where) {
+// One YAML scalar as the option's value, or a faq::Error naming the file and key.
+OptionValue ReadValue(const OptionSpec& spec, const YAML::Node& n, const std::string& where) {
   try {
-    return n.as<T>();
-  } catch (const YAML::Exception&) {
-    Fail("{}: expected {}, got '{}'", where, std::is_same_v<T, bool> ? "true or false" : std::is_same_v<T, std::string> ? "a string" : "a number",
-         YAML::Dump(n));
+    if (!n.IsScalar()) throw UsageError(fmt::format("{}: expected a single value, got '{}'", where, YAML::Dump(n)));
+    if (spec.type == OptionType::kBool) {
+      bool b = false;
+      if (!YAML::convert<bool>::decode(n, b)) throw UsageError(fmt::format("{}: expected true or false, got '{}'", where, n.Scalar()));
+      return CheckOptionValue(spec, b, where);
+    }
+    return ParseOptionText(spec, n.Scalar(), where);
+  } catch (const UsageError& e) {
+    throw Error(e.what());  // a bad file, not a bad command line
   }
 }
 
@@ -33,12 +32,22 @@ ModuleRule ParseRule(const YAML::Node& n, const std::string& where) {
   for (const auto& kv : n) {
     const std::string k = Key(kv.first.as<std::string>());
     const std::string at = where + "." + k;
-    if (k == "pattern") r.pattern = As<std::string>(kv.second, at);
-    else if (k == "skip") r.skip = As<bool>(kv.second, at);
-    else if (k == "bits") r.bits = As<int>(kv.second, at);
-    else if (k == "group_size") r.group_size = As<int64_t>(kv.second, at);
-    else if (k == "sym") r.sym = As<bool>(kv.second, at);
-    else Fail("{}: unknown key '{}' (expected pattern, skip, bits, group_size, sym)", where, k);
+    auto value = [&](const char* flag) { return ReadValue(FindQuantizeOption(flag)->spec, kv.second, at); };
+    if (k == "pattern") {
+      r.pattern = kv.second.IsScalar() ? kv.second.Scalar() : "";
+    } else if (k == "skip") {
+      bool b = false;
+      if (!kv.second.IsScalar() || !YAML::convert<bool>::decode(kv.second, b)) Fail("{}: expected true or false", at);
+      r.skip = b;
+    } else if (k == "bits") {
+      r.bits = static_cast<int>(std::get<int64_t>(value("bits")));
+    } else if (k == "group_size") {
+      r.group_size = std::get<int64_t>(value("group-size"));
+    } else if (k == "sym") {
+      r.sym = std::get<bool>(value("sym"));
+    } else {
+      Fail("{}: unknown key '{}' (expected pattern, skip, bits, group_size, sym)", where, k);
+    }
   }
   if (r.pattern.empty()) Fail("{}: missing 'pattern'", where);
   try {
@@ -51,7 +60,7 @@ ModuleRule ParseRule(const YAML::Node& n, const std::string& where) {
 
 }  // namespace
 
-void ApplyQuantizeYaml(const std::filesystem::path& file, QuantizeParams& p) {
+void ApplyQuantizeYaml(const std::filesystem::path& file, QuantizeParams& p, std::set<std::string>& given) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(file.string());
@@ -59,36 +68,20 @@ void ApplyQuantizeYaml(const std::filesystem::path& file, QuantizeParams& p) {
     Fail("{}: {}", file.string(), e.what());
   }
   if (!root.IsMap()) Fail("{}: expected a map of options", file.string());
-  auto& q = p.quant;
-  const std::map<std::string, std::function<void(const YAML::Node&, const std::string&)>> setters = {
-      {"model", [&](auto& n, auto& w) { p.model = As<std::string>(n, w); }},
-      {"calib", [&](auto& n, auto& w) { p.calib = As<std::string>(n, w); }},
-      {"out", [&](auto& n, auto& w) { p.out = As<std::string>(n, w); }},
-      {"format", [&](auto& n, auto& w) { p.format = As<std::string>(n, w); }},
-      {"calib_mode", [&](auto& n, auto& w) { p.calib_mode = As<std::string>(n, w); }},
-      {"nsamples", [&](auto& n, auto& w) { p.nsamples = As<int64_t>(n, w); }},
-      {"seqlen", [&](auto& n, auto& w) { p.seqlen = As<int64_t>(n, w); }},
-      {"method", [&](auto& n, auto& w) { q.method = As<std::string>(n, w); }},
-      {"bits", [&](auto& n, auto& w) { q.scheme.bits = As<int>(n, w); }},
-      {"group_size", [&](auto& n, auto& w) { q.scheme.group_size = As<int64_t>(n, w); }},
-      {"sym", [&](auto& n, auto& w) { q.scheme.sym = As<bool>(n, w); }},
-      {"act_order", [&](auto& n, auto& w) { q.scheme.act_order = As<bool>(n, w); }},
-      {"static_groups", [&](auto& n, auto& w) { q.scheme.static_groups = As<bool>(n, w); }},
-      {"damp", [&](auto& n, auto& w) { q.method_options.damp = As<double>(n, w); }},
-      {"true_sequential", [&](auto& n, auto& w) { q.true_sequential = As<bool>(n, w); }},
-      {"gptaq_alpha", [&](auto& n, auto& w) { q.method_options.gptaq_alpha = As<double>(n, w); }},
-      {"offload_dir", [&](auto& n, auto& w) { q.offload_dir = As<std::string>(n, w); }},
-      {"modules",
-       [&](auto& n, auto& w) {
-         if (!n.IsSequence()) Fail("{}: expected a list of module rules", w);
-         for (size_t i = 0; i < n.size(); ++i) q.rules.push_back(ParseRule(n[i], fmt::format("{}[{}]", w, i)));
-       }},
-  };
   for (const auto& kv : root) {
     const std::string k = Key(kv.first.as<std::string>());
-    auto it = setters.find(k);
-    if (it == setters.end()) Fail("{}: unknown option '{}'", file.string(), k);
-    it->second(kv.second, file.string() + ": " + k);
+    const std::string where = file.string() + ": " + k;
+    if (k == "modules") {
+      if (!kv.second.IsSequence()) Fail("{}: expected a list of module rules", where);
+      for (size_t i = 0; i < kv.second.size(); ++i) {
+        p.quant.rules.push_back(ParseRule(kv.second[i], fmt::format("{}[{}]", where, i)));
+      }
+      continue;
+    }
+    const QuantizeOption* option = FindQuantizeOption(k);
+    if (option == nullptr) Fail("{}: unknown option '{}' (`faq quantize --help` lists them)", file.string(), k);
+    SetOption(p, *option, ReadValue(option->spec, kv.second, where));
+    given.insert(k);
   }
 }
 

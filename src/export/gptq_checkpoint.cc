@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <tuple>
 #include <vector>
@@ -13,8 +15,8 @@
 #include "faq/io/json.h"
 #include "faq/io/safetensors.h"
 #include "faq/io/safetensors_writer.h"
-#include "faq/model/tensor_io.h"
-#include "faq/quant/gptq_format.h"
+#include "faq/format/tensor_io.h"
+#include "faq/format/gptq_format.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 #include "faq/util/log.h"
@@ -164,10 +166,37 @@ void Publish(StagingDir& staging, const fs::path& out) {
   if (!old.empty()) fs::remove_all(old);
 }
 
+// A replaced tensor must stand for one the source has, and must not also be a quantized
+// linear's weight or bias (those travel in QuantizedLinear).
+void CheckReplaced(const std::map<std::string, at::Tensor>& replaced,
+                   const std::map<std::string, QuantizedLinear>& linears, const SafetensorsReader& reader) {
+  for (const auto& [name, tensor] : replaced) {
+    if (!reader.Contains(name)) {
+      Fail("export: the quantizer replaced tensor '{}', which the source model '{}' does not have", name,
+           reader.dir().string());
+    }
+    const size_t dot = name.rfind('.');
+    if (dot != std::string::npos && linears.count(name.substr(0, dot)) > 0) {
+      Fail("export: tensor '{}' is both replaced and part of a quantized linear", name);
+    }
+    if (tensor.sizes().vec() != reader.Entry(name).shape) {
+      Fail("export: replaced tensor '{}' has shape {}, the source's is [{}]", name, c10::str(tensor.sizes()),
+           fmt::join(reader.Entry(name).shape, ", "));
+    }
+  }
+}
+
 }  // namespace
 
 void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_dir,
                               const std::map<std::string, QuantizedLinear>& linears,
+                              const nlohmann::json& extra_quant_config, const ExportOptions& options) {
+  WriteQuantizedCheckpoint(source_dir, out_dir, linears, {}, extra_quant_config, options);
+}
+
+void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_dir,
+                              const std::map<std::string, QuantizedLinear>& linears,
+                              const std::map<std::string, at::Tensor>& replaced,
                               const nlohmann::json& extra_quant_config, const ExportOptions& options) {
   const fs::path source = Normalise(source_dir), out = Normalise(out_dir);
   CheckDirectories(source, out);
@@ -180,6 +209,7 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
          source.string());
   }
   SafetensorsReader reader(source);
+  CheckReplaced(replaced, linears, reader);
   const bool gptq = options.format == ExportOptions::Format::kGptq;
   const QuantScheme scheme = export_detail::ValidateLinears(linears, reader, gptq);
   const bool v1 = scheme.sym || !options.v2_zeros_for_asym;
@@ -190,9 +220,16 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
 
   fs::create_directories(out.parent_path());
   StagingDir staging(out.parent_path() / fmt::format(".{}.faq-partial-{}", out.filename().string(), ::getpid()));
+  size_t replaced_written = 0;
   {
     ShardedSafetensorsWriter writer(staging.path(), options.max_shard_bytes);
     for (const std::string& name : StorageOrder(reader)) {
+      if (auto r = replaced.find(name); r != replaced.end()) {
+        AddTensor(writer, name, r->second.to(at::kCPU, ToScalarType(reader.Entry(name).dtype)));
+        reader.Release(name);
+        ++replaced_written;
+        continue;
+      }
       const std::string prefix =
           EndsWith(name, ".weight") ? name.substr(0, name.size() - 7)
                                     : (EndsWith(name, ".bias") ? name.substr(0, name.size() - 5) : std::string());
@@ -210,11 +247,15 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
     }
     writer.Finish();
   }
+  if (replaced_written != replaced.size()) {
+    Fail("export: {} of {} replaced tensors were written; the others would have been copied from the source",
+         replaced_written, replaced.size());
+  }
   WriteFileAtomic(staging.path() / "config.json", config.dump(2) + "\n");
   CopySideFiles(source, staging.path());
   Publish(staging, out);
-  spdlog::info("exported {} quantized linears to '{}' ({})", linears.size(), out.string(),
-          gptq ? (v1 ? "gptq" : "gptq_v2") : "fake-quantized");
+  spdlog::info("exported {} quantized linears and {} replaced tensors to '{}' ({})", linears.size(), replaced.size(),
+               out.string(), gptq ? (v1 ? "gptq" : "gptq_v2") : "fake-quantized");
 }
 
 }  // namespace faq

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "faq/quant/gptq_format.h"
+#include "faq/format/gptq_format.h"
 #include "faq/util/error.h"
 
 namespace faq::export_detail {

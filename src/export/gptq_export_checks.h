@@ -9,7 +9,7 @@
 
 #include "faq/export/gptq_checkpoint.h"
 #include "faq/io/safetensors.h"
-#include "faq/quant/quantized_linear.h"
+#include "faq/format/quantized_linear.h"
 
 namespace faq::export_detail {
 

@@ -3,7 +3,7 @@
 
 #include <ATen/ATen.h>
 
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 #include "faq/util/error.h"
 
 namespace faq {
@@ -13,7 +13,7 @@ CausalLM::CausalLM(const std::filesystem::path& dir) : CausalLM(dir, Options{}) 
 CausalLM::CausalLM(const std::filesystem::path& dir, Options options)
     : dir_(dir), options_(options), config_(LoadModelConfig(dir)) {
   reader_ = std::make_unique<SafetensorsReader>(dir);
-  inv_freq_ = RopeInverseFrequencies(config_);
+  inv_freq_ = RopeInverseFrequencies(config_).to(options_.device);
   const auto& embed = reader_->Entry("model.embed_tokens.weight");
   if (embed.shape != std::vector<int64_t>{config_.vocab_size, config_.hidden_size}) {
     Fail("model '{}': model.embed_tokens.weight has the wrong shape for vocab_size {} and hidden_size {}",
@@ -26,27 +26,30 @@ CausalLM::CausalLM(const std::filesystem::path& dir, Options options)
     Fail("model '{}': tie_word_embeddings is false but the checkpoint has no lm_head.weight", dir.string());
   }
   resident_layers_.resize(static_cast<size_t>(config_.num_hidden_layers));
-  final_norm_ = LoadChecked(*reader_, "model.norm.weight", {config_.hidden_size}, options_.compute_type);
+  final_norm_ =
+      LoadChecked(*reader_, "model.norm.weight", {config_.hidden_size}, options_.compute_type).to(options_.device);
 }
 
 at::Tensor CausalLM::Embed(const at::Tensor& ids) const {
   // Look rows up in the stored type, then convert only those rows.
   at::Tensor table = ViewTensor(*reader_, "model.embed_tokens.weight");
-  if (ids.numel() > 0) {
-    int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+  const at::Tensor host_ids = ids.to(at::kCPU, at::kLong);  // the table is mapped host memory
+  if (host_ids.numel() > 0) {
+    int64_t lo = host_ids.min().item<int64_t>(), hi = host_ids.max().item<int64_t>();
     if (lo < 0 || hi >= config_.vocab_size) {
       Fail("token id {} is outside the vocabulary [0, {}) of model '{}'", lo < 0 ? lo : hi, config_.vocab_size,
            dir_.string());
     }
   }
-  return at::embedding(table, ids.to(at::kLong)).to(options_.compute_type);
+  return at::embedding(table, host_ids).to(options_.device, options_.compute_type);
 }
 
 std::shared_ptr<const DecoderLayerWeights> CausalLM::Layer(int64_t i) const {
   FAQ_CHECK(i >= 0 && i < config_.num_hidden_layers, "layer {} out of range", i);
   auto& slot = resident_layers_[static_cast<size_t>(i)];
   if (slot) return slot;
-  auto w = std::make_shared<const DecoderLayerWeights>(LoadDecoderLayer(*reader_, config_, i, options_.compute_type));
+  auto w = std::make_shared<const DecoderLayerWeights>(
+      LoadDecoderLayer(*reader_, config_, i, options_.compute_type).To(options_.device));
   if (options_.resident) {
     slot = w;
   } else {
@@ -70,29 +73,30 @@ AttentionInputs CausalLM::PrepareAttention(const at::Tensor& attention_mask, int
                                            const KvCache* cache) const {
   const int64_t past = cache != nullptr ? cache->Length() : 0;
   const int64_t s = past + t;
+  const at::TensorOptions on_device = at::TensorOptions().device(options_.device);
   at::Tensor valid;  // bool [B, S]
   if (attention_mask.defined()) {
     if (attention_mask.dim() != 2 || attention_mask.size(0) != b || attention_mask.size(1) != s) {
       Fail("attention_mask must be [{}, {}] (cached + new tokens), got {}", b, s, c10::str(attention_mask.sizes()));
     }
-    valid = attention_mask.to(at::kBool);
+    valid = attention_mask.to(options_.device, at::kBool);
   } else if (past > 0 && cache->key_valid.defined()) {
-    valid = at::cat({cache->key_valid, at::ones({b, t}, at::kBool)}, 1);
+    valid = at::cat({cache->key_valid, at::ones({b, t}, on_device.dtype(at::kBool))}, 1);
   } else {
-    valid = at::ones({b, s}, at::kBool);
+    valid = at::ones({b, s}, on_device.dtype(at::kBool));
   }
   // Positions count real tokens only, so left padding does not shift them (HF generate).
   at::Tensor new_valid = valid.narrow(1, past, t).to(at::kLong);
   at::Tensor start = cache != nullptr && cache->next_position.defined() ? cache->next_position
-                                                                         : at::zeros({b}, at::kLong);
+                                                                         : at::zeros({b}, on_device.dtype(at::kLong));
   at::Tensor positions = start.unsqueeze(1) + new_valid.cumsum(1) - 1;
   positions = at::where(new_valid.to(at::kBool), positions, at::ones_like(positions));
   AttentionInputs attn;
   attn.rope = ComputeRope(inv_freq_, positions);
   const bool padded = !valid.all().item<bool>();
   if (padded || past > 0) {
-    at::Tensor q_idx = at::arange(past, s, at::kLong).view({t, 1});
-    at::Tensor k_idx = at::arange(0, s, at::kLong).view({1, s});
+    at::Tensor q_idx = at::arange(past, s, on_device.dtype(at::kLong)).view({t, 1});
+    at::Tensor k_idx = at::arange(0, s, on_device.dtype(at::kLong)).view({1, s});
     at::Tensor causal = (k_idx <= q_idx).view({1, 1, t, s});
     // A padded query row would otherwise see no key at all; let it see itself.
     at::Tensor self = (k_idx == q_idx).view({1, 1, t, s});
@@ -112,7 +116,8 @@ at::Tensor CausalLM::FinalNorm(const at::Tensor& hidden) const {
 
 at::Tensor CausalLM::Head(const at::Tensor& hidden) const {
   if (!head_weight_.defined()) {
-    head_weight_ = LoadChecked(*reader_, head_name_, {config_.vocab_size, config_.hidden_size}, options_.compute_type);
+    head_weight_ = LoadChecked(*reader_, head_name_, {config_.vocab_size, config_.hidden_size}, options_.compute_type)
+                       .to(options_.device);
   }
   return at::linear(hidden, head_weight_).to(at::kFloat);
 }
@@ -136,9 +141,12 @@ at::Tensor CausalLM::ForwardHidden(const at::Tensor& ids, const at::Tensor& atte
     if (layer_outputs != nullptr) layer_outputs->push_back(h);
   }
   if (cache != nullptr) {
-    at::Tensor new_valid = attention_mask.defined() ? attention_mask.narrow(1, cache->Length(), t).to(at::kBool)
-                                                    : at::ones({b, t}, at::kBool);
-    at::Tensor start = cache->next_position.defined() ? cache->next_position : at::zeros({b}, at::kLong);
+    const at::TensorOptions on_device = at::TensorOptions().device(options_.device);
+    at::Tensor new_valid = attention_mask.defined()
+                               ? attention_mask.narrow(1, cache->Length(), t).to(options_.device, at::kBool)
+                               : at::ones({b, t}, on_device.dtype(at::kBool));
+    at::Tensor start =
+        cache->next_position.defined() ? cache->next_position : at::zeros({b}, on_device.dtype(at::kLong));
     cache->next_position = start + new_valid.to(at::kLong).sum(1);
     cache->key_valid = cache->key_valid.defined() ? at::cat({cache->key_valid, new_valid}, 1) : new_valid;
   }

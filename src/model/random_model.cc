@@ -8,7 +8,7 @@
 
 #include "faq/io/safetensors_writer.h"
 #include "faq/model/model_config.h"
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 #include "faq/model/weights.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"

@@ -5,8 +5,8 @@
 #include <fmt/ranges.h>
 
 #include "faq/io/json.h"
-#include "faq/model/tensor_io.h"
-#include "faq/quant/gptq_loader.h"
+#include "faq/format/tensor_io.h"
+#include "faq/format/gptq_loader.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 
@@ -104,6 +104,40 @@ std::vector<std::pair<std::string, Linear*>> DecoderLayerWeights::Linears() {
     out.emplace_back(p + "up_proj", &experts[e].up_proj);
     out.emplace_back(p + "down_proj", &experts[e].down_proj);
   }
+  return out;
+}
+
+Linear* DecoderLayerWeights::FindLinear(const std::string& rel) {
+  for (auto& [name, linear] : Linears()) {
+    if (name == rel) return linear;
+  }
+  Fail("decoder layer has no linear '{}'", rel);
+}
+
+at::Tensor* DecoderLayerWeights::FindNorm(const std::string& rel) {
+  if (rel == "input_layernorm") return &input_layernorm;
+  if (rel == "post_attention_layernorm") return &post_attention_layernorm;
+  if (rel == "self_attn.q_norm") return &q_norm;
+  if (rel == "self_attn.k_norm") return &k_norm;
+  Fail("decoder layer has no norm '{}'", rel);
+}
+
+void DecoderLayerWeights::ForEachTensor(const std::function<void(const std::string& name, at::Tensor& t)>& fn) {
+  for (const char* norm : {"input_layernorm", "post_attention_layernorm", "self_attn.q_norm", "self_attn.k_norm"}) {
+    at::Tensor* t = FindNorm(norm);
+    if (t->defined()) fn(std::string(norm) + ".weight", *t);
+  }
+  for (auto& [name, linear] : Linears()) {
+    if (linear->weight.defined()) fn(name + ".weight", linear->weight);
+    if (linear->bias.defined()) fn(name + ".bias", linear->bias);
+  }
+}
+
+DecoderLayerWeights DecoderLayerWeights::To(at::Device device) const {
+  DecoderLayerWeights out = *this;
+  out.ForEachTensor([&](const std::string&, at::Tensor& t) {
+    if (t.device() != device) t = t.to(device);
+  });
   return out;
 }
 

@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <string_view>
+
 #include "faq/util/error.h"
 #include "gptq_block_loop.h"
 
@@ -16,6 +18,13 @@
 namespace faq {
 
 #ifdef FAQ_WITH_CUDA
+namespace {
+// A failed CUDA runtime call as a faq::Error naming what was being done.
+void CheckCuda(cudaError_t status, std::string_view what) {
+  if (status != cudaSuccess) Fail("CUDA error during {}: {}", what, cudaGetErrorString(status));
+}
+}  // namespace
+
 void RunBlocksCuda(BlockLoop& b) {
   const int64_t k = b.wt.size(0), n = b.wt.size(1), gs = b.group_size;
   auto f32 = b.wt.options().dtype(at::kFloat);
@@ -61,10 +70,23 @@ void RunBlocksCuda(BlockLoop& b) {
     a.deq = b.deq.data_ptr<float>();
     a.err = err.data_ptr<float>();
     kernels::GptqBlock(a, stream);
+    CheckCuda(cudaGetLastError(), "the GPTQ block kernel launch");
     LazyUpdate(b, err, i1, i2);
   }
 }
 bool CudaKernelsBuilt() { return true; }
+
+
+uint64_t DeviceFreeBytes(at::Device device) {
+  int previous = 0;
+  CheckCuda(cudaGetDevice(&previous), "cudaGetDevice");
+  CheckCuda(cudaSetDevice(device.index() < 0 ? 0 : device.index()), "cudaSetDevice");
+  size_t free_bytes = 0, total_bytes = 0;
+  const cudaError_t status = cudaMemGetInfo(&free_bytes, &total_bytes);
+  cudaSetDevice(previous);
+  CheckCuda(status, "cudaMemGetInfo");
+  return free_bytes;
+}
 
 void HessianUpdateCuda(at::Tensor& h, const at::Tensor& x_in, double keep, double scale) {
   FAQ_CHECK(h.is_cuda() && x_in.is_cuda() && h.scalar_type() == at::kFloat, "HessianUpdateCuda needs fp32 CUDA tensors");
@@ -72,6 +94,7 @@ void HessianUpdateCuda(at::Tensor& h, const at::Tensor& x_in, double keep, doubl
   cudaStream_t stream = c10::cuda::getCurrentCUDAStream(h.device().index()).stream();
   kernels::HessianUpdate(h.data_ptr<float>(), x.data_ptr<float>(), x.size(0), x.size(1), static_cast<float>(keep),
                          static_cast<float>(scale), stream);
+  CheckCuda(cudaGetLastError(), "the Hessian update kernel launch");
 }
 
 at::Tensor PackGptqQweightCuda(const at::Tensor& codes_in, int bits) {
@@ -82,6 +105,7 @@ at::Tensor PackGptqQweightCuda(const at::Tensor& codes_in, int bits) {
   at::Tensor packed = at::empty({k / pf, n}, codes.options());
   cudaStream_t stream = c10::cuda::getCurrentCUDAStream(codes.device().index()).stream();
   kernels::PackGptqQweight(codes.data_ptr<int32_t>(), packed.data_ptr<int32_t>(), n, k, bits, stream);
+  CheckCuda(cudaGetLastError(), "the GPTQ packing kernel launch");
   return packed;
 }
 #else
@@ -93,6 +117,7 @@ namespace {
 
 bool CudaKernelsBuilt() { return false; }
 void RunBlocksCuda(BlockLoop&) { NotBuilt(); }
+uint64_t DeviceFreeBytes(at::Device) { NotBuilt(); }
 void HessianUpdateCuda(at::Tensor&, const at::Tensor&, double, double) { NotBuilt(); }
 at::Tensor PackGptqQweightCuda(const at::Tensor&, int) { NotBuilt(); }
 #endif

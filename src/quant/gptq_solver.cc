@@ -19,7 +19,7 @@ namespace {
 // U with H⁻¹ = UᵀU (upper Cholesky factor of the inverse), retrying with growing damp.
 at::Tensor InverseCholeskyUpper(at::Tensor h, double damp, SolveReport* report) {
   const double mean_diag = h.diagonal().mean().item<double>();
-  at::Tensor eye = at::eye(h.size(0), at::kFloat);
+  at::Tensor eye = at::eye(h.size(0), h.options());
   for (int attempt = 0; attempt < 10; ++attempt) {
     double d = damp + 0.01 * attempt;
     auto [l, info] = at::linalg_cholesky_ex(h + eye * (d * mean_diag));
@@ -66,14 +66,15 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
     if (dxxt.defined()) dxxt.index_put_({at::indexing::Slice(), dead}, 0.0);
   }
   if (dxxt.defined() && o.gptaq_exact) {  // W* = W + W·dXXT·H⁻¹, then plain GPTQ
-    w = w + w.mm(dxxt).mm(at::linalg_inv(h + at::eye(k) * (o.damp * h.diagonal().mean().item<double>())));
+    w = w + w.mm(dxxt).mm(at::linalg_inv(h + at::eye(k, h.options()) * (o.damp * h.diagonal().mean().item<double>())));
     dxxt = at::Tensor();
   }
   std::vector<GroupGrid> static_grids;
   if (s.static_groups || s.group_size <= 0) {
     for (int64_t g = 0; g < k / gs; ++g) static_grids.push_back(FitGroupGrid(w.narrow(1, g * gs, gs), s.bits, s.sym));
   }
-  at::Tensor perm = at::arange(k, at::kLong);
+  const at::TensorOptions index_options = w.options().dtype(at::kLong);  // on the weight's device
+  at::Tensor perm = at::arange(k, index_options);
   if (s.act_order) {
     perm = std::get<1>(at::sort(h.diagonal(), /*stable=*/true, 0, /*descending=*/true));
     w = w.index_select(1, perm);
@@ -101,7 +102,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
     }
     loop.static_scale = at::stack(sc, 0).contiguous();
     loop.static_zero = at::stack(ze, 0).contiguous();
-    loop.col_group = s.group_size > 0 ? perm.floor_divide(gs).contiguous() : at::zeros({k}, at::kLong);
+    loop.col_group = s.group_size > 0 ? perm.floor_divide(gs).contiguous() : at::zeros({k}, index_options);
   }
   if (w.is_cuda()) {
     RunBlocksCuda(loop);
@@ -109,7 +110,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
     RunBlocksCpu(loop);
   }
   at::Tensor codes = loop.codes;
-  at::Tensor group_of = loop.static_scale.defined() ? loop.col_group : at::arange(k, at::kLong).floor_divide(gs);
+  at::Tensor group_of = loop.static_scale.defined() ? loop.col_group : at::arange(k, index_options).floor_divide(gs);
 
   at::Tensor invperm = at::argsort(perm);
   QuantizedLinear out;
@@ -142,7 +143,7 @@ QuantizedLinear RtnSolve(const at::Tensor& weight, const QuantScheme& s) {
   out.qweight = at::cat(codes, 1).to(at::kInt).contiguous();
   out.scales = at::stack(sc, 0).contiguous();
   out.zeros = at::stack(ze, 0).to(at::kInt).contiguous();
-  out.g_idx = at::arange(k, at::kLong).floor_divide(gs).to(at::kInt).contiguous();
+  out.g_idx = at::arange(k, w.options().dtype(at::kLong)).floor_divide(gs).to(at::kInt).contiguous();
   return out;
 }
 

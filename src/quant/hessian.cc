@@ -1,4 +1,4 @@
-// HessianAccumulator: running-average rank-k updates.
+// HessianAccumulator: running-average rank-k updates on the inputs' device.
 #include "faq/quant/hessian.h"
 
 #include <ATen/ATen.h>
@@ -11,21 +11,20 @@
 namespace faq {
 
 HessianAccumulator::HessianAccumulator(int64_t columns, bool asymmetric)
-    : columns_(columns), h_(at::zeros({columns, columns}, at::kFloat)) {
-  if (asymmetric) dxxt_ = at::zeros({columns, columns}, at::kFloat);
-}
+    : columns_(columns), asymmetric_(asymmetric) {}
 
 void HessianAccumulator::Add(const at::Tensor& x_in, const at::Tensor& x_fp_in) {
   at::Tensor x = x_in.reshape({-1, columns_}).to(at::kFloat);
   const int64_t m = x.size(0);
   if (m == 0) return;
+  if (!h_.defined()) {  // the statistics live where the inputs do
+    h_ = at::zeros({columns_, columns_}, x.options());
+    if (asymmetric_) dxxt_ = at::zeros({columns_, columns_}, x.options());
+  }
+  FAQ_CHECK(x.device() == h_.device(), "inputs on {} added to a Hessian on {}", x.device().str(), h_.device().str());
   const double keep = static_cast<double>(rows_) / static_cast<double>(rows_ + m);
   rows_ += m;
   const double scale = 2.0 / static_cast<double>(rows_);
-  if (x.is_cuda() && !h_.is_cuda()) {
-    h_ = h_.to(x.device());
-    if (dxxt_.defined()) dxxt_ = dxxt_.to(x.device());
-  }
   // H ← keep·H + (2/n)·xᵀx: one GEMM-rate update (BLAS on the CPU, faq's kernel on a GPU).
   if (x.is_cuda()) {
     HessianUpdateCuda(h_, x, keep, scale);

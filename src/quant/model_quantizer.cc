@@ -1,218 +1,191 @@
-// QuantizeModel: the sequential layer loop (capture, accumulate, solve, replay).
+// QuantizeModel: the layer loop as named steps (plan, transform, collect, solve, record,
+// advance), in the style of gemma.cpp's TransformerLayer. What a step does for a method is
+// decided by the method's policy and statistics requests, never by its name.
 #include "faq/quant/model_quantizer.h"
 
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <set>
 
-#include "faq/quant/activation_store.h"
+#include "calibration_stream.h"
 #include "faq/util/error.h"
 #include "faq/util/progress.h"
+#include "layer_plan.h"
 
 namespace faq {
 namespace {
 
-bool EndsWith(const std::string& s, std::string_view t) {
-  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
-}
+using GroupStatsMap = std::map<std::string, GroupStats>;
 
-// Linears that read the same input share one Hessian: q/k/v, and gate/up (per expert).
-std::string InputGroup(const std::string& rel) {
-  if (rel == "mlp.gate") return "";  // the MoE router is never quantized
-  if (EndsWith(rel, "q_proj") || EndsWith(rel, "k_proj") || EndsWith(rel, "v_proj")) return "self_attn.qkv";
-  if (EndsWith(rel, "gate_proj") || EndsWith(rel, "up_proj")) return rel.substr(0, rel.rfind('.')) + ".gate_up";
-  return rel;
-}
-
-// True-sequential stage: q/k/v, then o, then gate/up, then down.
-int Stage(const std::string& rel) {
-  if (rel.rfind("self_attn.", 0) == 0) return EndsWith(rel, "o_proj") ? 1 : 0;
-  return EndsWith(rel, "down_proj") ? 3 : 2;
-}
-
-struct MicroBatch {
-  int64_t first = 0, count = 0;
-  AttentionInputs attn;
-  at::Tensor valid_rows;  // int64 indices of real tokens in the flattened [count·T] rows
-};
-
-struct EffectiveScheme {
-  QuantScheme scheme;
-  bool skip = false;
-};
-
-EffectiveScheme SchemeFor(const std::string& full_name, const ModelQuantizerOptions& o,
-                          const std::vector<std::regex>& patterns) {
-  EffectiveScheme e{o.scheme, false};
-  for (size_t r = 0; r < o.rules.size(); ++r) {
-    if (!std::regex_search(full_name, patterns[r])) continue;
-    const ModuleRule& rule = o.rules[r];
-    e.skip = rule.skip;
-    if (rule.bits) e.scheme.bits = *rule.bits;
-    if (rule.group_size) e.scheme.group_size = *rule.group_size;
-    if (rule.sym) e.scheme.sym = *rule.sym;
+void CheckSupported(const ModelConfig& config, const QuantMethod& method) {
+  if (method.Policy().needs_fp_inputs && config.num_experts > 0) {
+    Fail("{} is not supported on mixture-of-experts models: routed expert inputs of the quantized and "
+         "full-precision streams cannot be paired", method.name);
   }
-  return e;
+}
+
+// Relative linear name → group name, for the groups of `stage` (every group when negative).
+std::map<std::string, std::string> GroupOf(const LayerPlan& plan, int stage) {
+  std::map<std::string, std::string> out;
+  for (const auto& g : plan.groups) {
+    if (stage >= 0 && g.stage != stage) continue;
+    for (const auto& l : g.linears) out.emplace(l.rel, g.group.name);
+  }
+  return out;
+}
+
+GroupStatsMap CollectStatistics(const CalibrationStream& stream, const LayerPlan& plan, const DecoderLayerWeights& w,
+                                const DecoderLayerWeights& w_fp, int stage, const StatsRequest& request) {
+  GroupStatsMap stats;
+  if (stream.Samples() == 0 || request.Empty()) return stats;
+  stream.Observe(plan.layer, w, w_fp, GroupOf(plan, stage),
+                 [&](const std::string& group, const at::Tensor& rows, const at::Tensor& fp_rows) {
+                   stats.try_emplace(group, rows.size(-1), request).first->second.Add(rows, fp_rows);
+                 });
+  return stats;
+}
+
+GroupTensors ViewGroup(DecoderLayerWeights& w, const PlannedGroup& g) {
+  GroupTensors view;
+  view.group = &g.group;
+  for (const auto& l : g.linears) {
+    view.linears.push_back(w.FindLinear(l.rel));
+    view.schemes.push_back(l.effective.scheme);
+    view.skipped.push_back(l.effective.skip);
+  }
+  if (g.group.smoothing == SmoothingKind::kNorm) view.smoothing_norm = w.FindNorm(g.group.smoothing_source);
+  if (g.group.smoothing == SmoothingKind::kLinear) view.smoothing_linear = w.FindLinear(g.group.smoothing_source);
+  return view;
+}
+
+// Every group's transform sees statistics of the layer before any group changed: each
+// transform keeps the full-precision function, so the other groups' inputs stay the same.
+void TransformGroups(const QuantTransform& transform, const CalibrationStream& stream, const LayerPlan& plan,
+                     DecoderLayerWeights& w, const DecoderLayerWeights& w_fp) {
+  const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, /*stage=*/-1, transform.Needs());
+  for (const auto& g : plan.groups) {
+    auto it = stats.find(g.group.name);
+    if (it == stats.end() || it->second.rows() == 0) continue;  // e.g. an expert no token reached
+    GroupTensors view = ViewGroup(w, g);
+    try {
+      transform.Apply(view, it->second);
+    } catch (const Error& e) {
+      Fail("{}{}: {}", LayerPrefix(plan.layer), g.group.name, e.what());
+    }
+  }
+}
+
+LinearReport SolveLinear(const QuantSolver& solver, const PlannedLinear& l, Linear& lin, const GroupStats* stats,
+                         ModelQuantizerResult& result) {
+  LinearReport row;
+  row.layer = 0;
+  row.name = l.full;
+  row.out_features = lin.weight.size(0);
+  row.in_features = lin.weight.size(1);
+  row.bits = l.effective.scheme.bits;
+  row.group_size = l.effective.scheme.group_size;
+  row.skipped = l.effective.skip;
+  row.tokens = stats != nullptr ? stats->rows() : 0;
+  if (l.effective.skip) return row;
+  const QuantSolver* use = &solver;
+  QuantMethod fallback;
+  if (solver.Policy().needs_calibration && row.tokens == 0) {  // e.g. an expert no token was routed to
+    spdlog::warn("{}: no calibration tokens reached it; falling back to RTN", l.full);
+    fallback = MakeQuantMethod("rtn", MethodOptions());
+    use = fallback.solver.get();
+  }
+  try {
+    if (row.tokens > 0) {
+      row.rtn_loss = OutputLoss(lin.weight, RtnSolve(lin.weight, l.effective.scheme).Dequantize(), stats->H());
+    }
+    QuantizedLinear q = use->Solve(lin.weight, row.tokens > 0 ? stats : nullptr, l.effective.scheme, &row.solve);
+    q.bias = lin.bias;
+    lin.weight = q.Dequantize().to(lin.weight.scalar_type());  // what the next stages and layers see
+    result.linears.emplace(l.full, q.To(at::kCPU));
+  } catch (const Error& e) {
+    Fail("{}: {}", l.full, e.what());
+  }
+  return row;
+}
+
+void SolveStage(const QuantSolver& solver, const LayerPlan& plan, int stage, const GroupStatsMap& stats,
+                DecoderLayerWeights& w, ModelQuantizerResult& result, Progress* progress) {
+  for (const auto& g : plan.groups) {
+    if (g.stage != stage) continue;
+    auto it = stats.find(g.group.name);
+    const GroupStats* group_stats = it == stats.end() ? nullptr : &it->second;
+    for (const auto& l : g.linears) {
+      LinearReport row = SolveLinear(solver, l, *w.FindLinear(l.rel), group_stats, result);
+      row.layer = plan.layer;
+      result.reports.push_back(std::move(row));
+      if (progress != nullptr) {
+        progress->SetDetail(fmt::format("layer {} {}", plan.layer, l.rel));
+        progress->Advance();
+      }
+    }
+  }
+}
+
+// Tensors that changed but are not a quantized linear's weight or bias (those travel in
+// QuantizedLinear) are recorded for export.
+void RecordReplaced(const LayerPlan& plan, DecoderLayerWeights& before, DecoderLayerWeights& after,
+                    ModelQuantizerResult& result) {
+  std::map<std::string, at::Tensor> original;
+  before.ForEachTensor([&](const std::string& name, at::Tensor& t) { original.emplace(name, t); });
+  after.ForEachTensor([&](const std::string& name, at::Tensor& t) {
+    auto it = original.find(name);
+    if (it != original.end() && it->second.is_same(t)) return;
+    const std::string full = LayerPrefix(plan.layer) + name;
+    const size_t dot = full.rfind('.');
+    if (result.linears.count(full.substr(0, dot)) > 0) return;
+    result.replaced[full] = t.to(at::kCPU);
+  });
+}
+
+int64_t CountLinears(const ModelConfig& config, const SchemeRules& rules, bool true_sequential) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) n += PlanLayer(config, i, rules, true_sequential).NumLinears();
+  return n;
 }
 
 }  // namespace
 
-uint64_t EstimatePeakBytes(const ModelConfig& c, const CalibrationSet& calib, const ModelQuantizerOptions& o) {
-  const bool fp = MakeQuantMethod(o.method, o.method_options)->Policy().needs_fp_inputs;
-  const uint64_t streams = fp ? 2 : 1;
-  // Offloaded activations live in the page cache, not in the planned resident set.
-  const uint64_t hidden =
-      o.offload_dir.empty() ? static_cast<uint64_t>(calib.ids.numel() * c.hidden_size) * 4 * streams : 0;
-  const uint64_t attn = static_cast<uint64_t>(c.hidden_size * c.head_dim * (2 * c.num_attention_heads + 2 * c.num_key_value_heads));
-  const uint64_t inter = static_cast<uint64_t>(c.num_experts > 0 ? c.num_experts * c.moe_intermediate_size : c.intermediate_size);
-  const uint64_t layer = (attn + 3 * inter * static_cast<uint64_t>(c.hidden_size)) * 4 * streams;
-  const uint64_t k_max = static_cast<uint64_t>(std::max(c.hidden_size, c.num_experts > 0 ? c.moe_intermediate_size : c.intermediate_size));
-  const uint64_t hessians = 4 * k_max * k_max * 4 * (fp ? 2 : 1);
-  const uint64_t temporaries = static_cast<uint64_t>(o.micro_batch * calib.ids.size(1)) * inter * 4 * 3;
-  return hidden + layer + hessians + temporaries;
+ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o) {
+  return QuantizeModel(model, calib, o, MakeQuantMethod(o.method, o.method_options));
 }
 
-ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o) {
-  auto start = std::chrono::steady_clock::now();
-  const ModelConfig& c = model.config();
-  std::unique_ptr<QuantMethod> method = MakeQuantMethod(o.method, o.method_options);
-  const MethodPolicy policy = method->Policy();
-  if (policy.needs_fp_inputs && c.num_experts > 0) {
-    Fail("{} is not supported on mixture-of-experts models: routed expert inputs of the quantized and "
-         "full-precision streams cannot be paired", method->Name());
-  }
-  std::vector<std::regex> patterns;
-  for (const auto& r : o.rules) patterns.emplace_back(r.pattern);
-  // Check every linear's scheme against its width before hours of work, not at its turn.
-  for (const auto& [tensor, shape] : ExpectedTensors(c)) {
-    if (shape.size() != 2 || !EndsWith(tensor, "_proj.weight")) continue;
-    const std::string name = tensor.substr(0, tensor.size() - 7);
-    EffectiveScheme es = SchemeFor(name, o, patterns);
-    if (!es.skip && es.scheme.group_size > 0 && shape[1] % es.scheme.group_size != 0) {
-      Fail("{}: group size {} does not divide its input width {} (choose a divisor, -1 for per-channel, or a "
-           "module rule)", name, es.scheme.group_size, shape[1]);
-    }
-  }
-
-  const int64_t s = calib.Samples(), t = calib.ids.size(1);
-  std::vector<MicroBatch> batches;
-  for (int64_t first = 0; first < s; first += o.micro_batch) {
-    MicroBatch mb;
-    mb.first = first;
-    mb.count = std::min(o.micro_batch, s - first);
-    at::Tensor mask = calib.mask.narrow(0, first, mb.count);
-    mb.attn = model.PrepareAttention(mask, mb.count, t);
-    mb.valid_rows = mask.reshape({-1}).nonzero().reshape({-1});
-    batches.push_back(std::move(mb));
-  }
-  // [S, T, H] hidden states, filled a micro-batch at a time (they may live in a file).
-  const std::vector<int64_t> shape = {s, t, c.hidden_size};
-  at::Tensor hidden = AllocateActivations(shape, o.offload_dir);
-  at::Tensor fp_hidden = policy.needs_fp_inputs ? AllocateActivations(shape, o.offload_dir) : at::Tensor();
-  for (const auto& mb : batches) {
-    at::Tensor h = model.Embed(calib.ids.narrow(0, mb.first, mb.count));
-    hidden.narrow(0, mb.first, mb.count).copy_(h);
-    if (fp_hidden.defined()) fp_hidden.narrow(0, mb.first, mb.count).copy_(h);
-  }
+ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o,
+                                   const QuantMethod& method) {
+  const auto start = std::chrono::steady_clock::now();
+  const ModelConfig& config = model.config();
+  CheckSupported(config, method);
+  const SchemeRules rules(o);
+  CheckGroupWidths(config, rules);
+  CalibrationStream stream(model, calib,
+                           {.micro_batch = o.micro_batch,
+                            .full_precision_stream = method.Policy().needs_fp_inputs,
+                            .offload_dir = o.offload_dir,
+                            .on_host = o.activations_on_host});
+  // Statistics are collected for data-free solvers too when samples are given: the report
+  // then shows every method's output error on the same footing.
+  StatsRequest solve_request = method.solver->Needs();
+  solve_request |= StatsRequest{.hessian = true};
 
   ModelQuantizerResult result;
-  uint64_t total_linears = 0;
+  Progress progress("quantize", static_cast<uint64_t>(CountLinears(config, rules, o.true_sequential)), "linears");
   for (int64_t i = 0; i < model.NumLayers(); ++i) {
-    total_linears += c.IsSparseLayer(i) ? static_cast<uint64_t>(4 + 3 * c.num_experts) : 7;
-  }
-  Progress progress("quantize", total_linears, "linears");
-  for (int64_t i = 0; i < model.NumLayers(); ++i) {
-    DecoderLayerWeights w = *model.Layer(i);  // shallow copy: solved weights are new tensors
-    const DecoderLayerWeights w_fp = w;
-    auto linears = w.Linears();
-    std::set<int> stages;
-    for (const auto& [rel, lin] : linears) {
-      if (!InputGroup(rel).empty()) stages.insert(o.true_sequential ? Stage(rel) : 0);
+    const LayerPlan plan = PlanLayer(config, i, rules, o.true_sequential);
+    DecoderLayerWeights loaded = *model.Layer(i);  // shallow copies: steps assign new tensors
+    DecoderLayerWeights w = loaded;
+    const DecoderLayerWeights w_fp = loaded;
+    if (method.transform) TransformGroups(*method.transform, stream, plan, w, w_fp);
+    for (int stage : plan.stages) {
+      const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, stage, solve_request);
+      SolveStage(*method.solver, plan, stage, stats, w, result, o.show_progress ? &progress : nullptr);
     }
-    for (int stage : stages) {
-      auto in_stage = [&](const std::string& rel) {
-        return !InputGroup(rel).empty() && (!o.true_sequential || Stage(rel) == stage);
-      };
-      std::map<std::string, HessianAccumulator> stats;
-      // Statistics are collected for data-free methods too when samples are given: the
-      // table then shows every method's output error on the same footing.
-      if (s > 0) {
-        for (const auto& mb : batches) {
-          std::map<std::string, at::Tensor> fp_inputs;
-          auto rows_of = [&](const at::Tensor& x) {
-            at::Tensor flat = x.reshape({-1, x.size(-1)});
-            return x.dim() == 3 ? flat.index_select(0, mb.valid_rows) : flat;  // experts: routed rows only
-          };
-          if (policy.needs_fp_inputs) {
-            LinearObserver fp_obs = [&](const std::string& rel, const at::Tensor& x, const at::Tensor&) {
-              if (in_stage(rel)) fp_inputs.emplace(InputGroup(rel), rows_of(x));
-            };
-            model.RunLayer(i, w_fp, fp_hidden.narrow(0, mb.first, mb.count), mb.attn, &fp_obs);
-          }
-          std::set<std::string> seen;
-          LinearObserver obs = [&](const std::string& rel, const at::Tensor& x, const at::Tensor&) {
-            if (!in_stage(rel)) return;
-            const std::string group = InputGroup(rel);
-            if (!seen.insert(group).second) return;  // q/k/v (gate/up) share one input
-            auto it = stats.try_emplace(group, x.size(-1), policy.needs_fp_inputs).first;
-            it->second.Add(rows_of(x), policy.needs_fp_inputs ? fp_inputs.at(group) : at::Tensor());
-          };
-          model.RunLayer(i, w, hidden.narrow(0, mb.first, mb.count), mb.attn, &obs);
-        }
-      }
-      for (auto& [rel, lin] : linears) {
-        if (!in_stage(rel)) continue;
-        const std::string full = LayerPrefix(i) + rel;
-        EffectiveScheme es = SchemeFor(full, o, patterns);
-        LinearReport row;
-        row.layer = i;
-        row.name = full;
-        row.out_features = lin->weight.size(0);
-        row.in_features = lin->weight.size(1);
-        row.bits = es.scheme.bits;
-        row.group_size = es.scheme.group_size;
-        row.skipped = es.skip;
-        auto it = stats.find(InputGroup(rel));
-        const HessianAccumulator* acc = it == stats.end() ? nullptr : &it->second;
-        row.tokens = acc != nullptr ? acc->rows() : 0;
-        if (!es.skip) {
-          const QuantMethod* solver = method.get();
-          std::unique_ptr<QuantMethod> fallback;
-          if (policy.needs_calibration && row.tokens == 0) {  // e.g. an expert no token was routed to
-            spdlog::warn("{}: no calibration tokens reached it; falling back to RTN", full);
-            fallback = MakeQuantMethod("rtn", o.method_options);
-            solver = fallback.get();
-          }
-          try {
-            if (acc != nullptr && acc->rows() > 0) {
-              row.rtn_loss = OutputLoss(lin->weight, RtnSolve(lin->weight, es.scheme).Dequantize(), acc->H());
-            }
-            QuantizedLinear q = solver->Solve(lin->weight, acc, es.scheme, &row.solve);
-            q.bias = lin->bias;
-            lin->weight = q.Dequantize();
-            result.linears.emplace(full, std::move(q));
-          } catch (const Error& e) {
-            Fail("{}: {}", full, e.what());
-          }
-        }
-        result.reports.push_back(row);
-        if (o.show_progress) {
-          progress.SetDetail(fmt::format("layer {} {}", i, rel));
-          progress.Advance();
-        }
-      }
-    }
-    // Replay: the next layer sees this layer's outputs with quantized weights.
-    for (const auto& mb : batches) {
-      at::Tensor h = hidden.narrow(0, mb.first, mb.count);
-      h.copy_(model.RunLayer(i, w, h, mb.attn));
-      if (fp_hidden.defined()) {
-        at::Tensor f = fp_hidden.narrow(0, mb.first, mb.count);
-        f.copy_(model.RunLayer(i, w_fp, f, mb.attn));
-      }
-    }
+    RecordReplaced(plan, loaded, w, result);
+    if (i + 1 < model.NumLayers()) stream.Advance(i, w, w_fp);  // nothing reads the last layer's outputs
   }
   if (o.show_progress) progress.Finish();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "faq/quant/quantized_linear.h"
+#include "faq/format/quantized_linear.h"
 
 namespace faq::testing {
 

@@ -13,7 +13,7 @@
 #include "faq/io/json.h"
 #include "faq/io/safetensors_writer.h"
 #include "faq/model/causal_lm.h"
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
 

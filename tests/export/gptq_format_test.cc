@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "faq/quant/gptq_format.h"
+#include "faq/format/gptq_format.h"
 #include "faq/util/error.h"
 
 namespace faq {

@@ -6,7 +6,7 @@
 
 #include "faq/io/safetensors.h"
 #include "faq/io/safetensors_writer.h"
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 #include "faq/quant/gptq_solver.h"
 #include "faq/quant/hessian.h"
 #include "faq/util/error.h"

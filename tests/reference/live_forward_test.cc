@@ -7,7 +7,7 @@
 
 #include "faq/model/causal_lm.h"
 #include "faq/model/random_model.h"
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
 

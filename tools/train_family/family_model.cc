@@ -7,7 +7,7 @@
 
 #include "faq/io/safetensors_writer.h"
 #include "faq/model/rope.h"
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 #include "faq/util/atomic_file.h"
 
 namespace faq::family {

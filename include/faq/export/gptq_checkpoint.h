@@ -1,5 +1,5 @@
 // Writing a quantized model as a Hugging Face checkpoint: the GPTQ layout vLLM loads
-// (faq/quant/gptq_format.h, docs/formats/gptq.md) or a "fake-quantized" copy whose linears
+// (faq/format/gptq_format.h, docs/formats/gptq.md) or a "fake-quantized" copy whose linears
 // hold the dequantized weights in the source dtype (loadable by anything that reads HF).
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "faq/quant/quantized_linear.h"
+#include "faq/format/quantized_linear.h"
 
 namespace faq {
 
@@ -37,6 +37,18 @@ struct ExportOptions {
 // Checks before writing (faq::Error naming the layer): shapes and code ranges of every
 // linear, one scheme for all linears (config.json holds one), symmetric zeros = 2^(bits−1),
 // and identical g_idx and presence for the linears vLLM fuses (q/k/v, gate/up).
+//
+// `replaced` holds every other tensor the quantizer changed (full HF names: a norm a
+// transform folded a scale into, a full-precision linear it rescaled): each is written, in
+// the source tensor's dtype, instead of the source's. A replaced name the source lacks, or
+// one that is also a quantized linear's weight or bias, is refused before anything is
+// written; after writing, export checks that every replaced tensor was taken from
+// `replaced` and never copied from the source.
+void WriteQuantizedCheckpoint(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,
+                              const std::map<std::string, QuantizedLinear>& linears,
+                              const std::map<std::string, at::Tensor>& replaced,
+                              const nlohmann::json& extra_quant_config, const ExportOptions& options);
+// The same with no replaced tensors.
 void WriteQuantizedCheckpoint(const std::filesystem::path& source_dir, const std::filesystem::path& out_dir,
                               const std::map<std::string, QuantizedLinear>& linears,
                               const nlohmann::json& extra_quant_config, const ExportOptions& options);

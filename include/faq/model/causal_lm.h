@@ -28,8 +28,11 @@ struct KvCache {
 class CausalLM {
  public:
   struct Options {
-    // Weights are computed in this type (fp32 on CPU, whatever they are stored in).
+    // Weights and activations are computed in this type, whatever they are stored in.
     at::ScalarType compute_type = at::kFloat;
+    // Where layers run: weights are converted on the host and moved here one layer at a
+    // time; every tensor the model creates lives here.
+    at::Device device = at::kCPU;
     // Keep every layer's converted weights after first use (serving, small models), or
     // convert a layer each time it is asked for and let the caller drop it (large models).
     bool resident = true;
@@ -42,8 +45,10 @@ class CausalLM {
   const SafetensorsReader& reader() const { return *reader_; }
   const std::filesystem::path& dir() const { return dir_; }
   int64_t NumLayers() const { return config_.num_hidden_layers; }
+  at::Device device() const { return options_.device; }
+  at::ScalarType compute_type() const { return options_.compute_type; }
 
-  // ids int64 [B, T] → hidden [B, T, hidden] in the compute type.
+  // ids int64 [B, T] (any device) → hidden [B, T, hidden] in the compute type, on the model's device.
   at::Tensor Embed(const at::Tensor& ids) const;
   // Layer `i`'s weights: resident models keep them; otherwise a fresh copy each call.
   std::shared_ptr<const DecoderLayerWeights> Layer(int64_t i) const;
@@ -60,7 +65,7 @@ class CausalLM {
   // hidden [.., hidden] → logits [.., vocab] in fp32.
   at::Tensor Head(const at::Tensor& hidden) const;
 
-  // Full pass: ids [B, T] → logits [B, T, vocab]. With `cache`, continues from it and
+  // Full pass: ids [B, T] → logits [B, T, vocab] (fp32, model's device). With `cache`, continues from it and
   // extends it. `layer_outputs`, when given, receives the embedding output and every
   // layer's output (before the final norm).
   at::Tensor Forward(const at::Tensor& ids, const at::Tensor& attention_mask = {}, KvCache* cache = nullptr,

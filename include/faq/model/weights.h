@@ -3,6 +3,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,14 @@ struct DecoderLayerWeights {
 
   // Every linear of the layer by relative name, in execution order.
   std::vector<std::pair<std::string, Linear*>> Linears();
+  // The linear or norm weight with this relative name ("self_attn.v_proj",
+  // "input_layernorm"); faq::Error when the layer has none.
+  Linear* FindLinear(const std::string& rel);
+  at::Tensor* FindNorm(const std::string& rel);
+  // Every defined tensor with its relative HF tensor name ("self_attn.q_proj.weight").
+  void ForEachTensor(const std::function<void(const std::string& name, at::Tensor& t)>& fn);
+  // A copy with every tensor on `device` (shares the tensors when they are there already).
+  DecoderLayerWeights To(at::Device device) const;
   size_t NumBytes() const;
 };
 

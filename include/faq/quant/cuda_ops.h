@@ -4,10 +4,15 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+
 namespace faq {
 
 // Whether this build compiled the CUDA kernels.
 bool CudaKernelsBuilt();
+
+// Free memory on CUDA device `device` as the CUDA runtime reports it (cudaMemGetInfo).
+uint64_t DeviceFreeBytes(at::Device device);
 
 // h ← keep·h + scale·xᵀx; h [K, K] and x [M, K] fp32 on the same CUDA device.
 void HessianUpdateCuda(at::Tensor& h, const at::Tensor& x, double keep, double scale);

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "faq/quant/quantized_linear.h"
+#include "faq/format/quantized_linear.h"
 
 namespace faq {
 

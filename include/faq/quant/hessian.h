@@ -17,6 +17,7 @@ class HessianAccumulator {
   // x [.., K]: rows are tokens. x_fp, for GPTAQ, holds the same tokens' full-precision inputs.
   void Add(const at::Tensor& x, const at::Tensor& x_fp = {});
 
+  // fp32 [K, K] on the device of the inputs; undefined until the first rows are added.
   const at::Tensor& H() const { return h_; }
   const at::Tensor& DXXT() const { return dxxt_; }
   int64_t rows() const { return rows_; }
@@ -24,6 +25,7 @@ class HessianAccumulator {
 
  private:
   int64_t columns_;
+  bool asymmetric_;
   int64_t rows_ = 0;
   at::Tensor h_;
   at::Tensor dxxt_;

@@ -1,11 +1,10 @@
 // Quantizes a whole model one decoder layer at a time: the calibration activations flow
-// through the already-quantized layers, each linear gets statistics of its own inputs, and
-// only one layer's weights are converted and resident at a time.
+// through the already-quantized layers, each linear group gets statistics of its own
+// inputs, and only one layer's weights are converted and resident at a time.
 #pragma once
 
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -26,13 +25,14 @@ struct ModuleRule {
 };
 
 struct ModelQuantizerOptions {
-  std::string method = "gptq";
+  std::string method = "gptq";       // a registered method or "transform+solver"
   QuantScheme scheme;
   MethodOptions method_options;
   bool true_sequential = false;      // q/k/v → o → gate/up → down, inputs recomputed in between
   int64_t micro_batch = 4;           // calibration samples per forward call
   std::vector<ModuleRule> rules;
   std::string offload_dir;           // keep calibration activations in a file here, not in RAM
+  bool activations_on_host = false;  // on a GPU: keep them in pinned host memory instead
   bool show_progress = true;
 };
 
@@ -50,15 +50,28 @@ struct LinearReport {
 };
 
 struct ModelQuantizerResult {
-  std::map<std::string, QuantizedLinear> linears;  // by full HF name without ".weight"
+  std::map<std::string, QuantizedLinear> linears;  // by full HF name without ".weight"; on the CPU
+  // Every other tensor the run changed (a norm or linear a transform folded a scale into, a
+  // full-precision linear it rescaled), by full HF tensor name; on the CPU. Export writes
+  // these instead of the source's.
+  std::map<std::string, at::Tensor> replaced;
   std::vector<LinearReport> reports;
   double seconds = 0;
 };
 
-// Bytes the run will hold at its peak (calibration hidden states, one layer in fp32, the
-// Hessians of one layer), for the pre-flight check.
-uint64_t EstimatePeakBytes(const ModelConfig& config, const CalibrationSet& calib, const ModelQuantizerOptions& o);
+// What the run will hold at its peak beyond the mapped weights, for the pre-flight check.
+struct PeakMemory {
+  uint64_t host_bytes = 0;    // calibration hidden states kept on the host, plus a CPU layer
+  uint64_t device_bytes = 0;  // on a GPU: one layer, its statistics, temporaries and the
+                              // hidden states unless they are kept on the host
+};
+PeakMemory EstimatePeakMemory(const ModelConfig& config, const CalibrationSet& calib, const ModelQuantizerOptions& o,
+                              at::Device device, at::ScalarType compute_type);
 
+// Runs `o.method` (MakeQuantMethod) over `model`, on the model's device.
 ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o);
+// The same with a method built by the caller (`o.method` and `o.method_options` unused).
+ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o,
+                                   const QuantMethod& method);
 
 }  // namespace faq

@@ -1,14 +1,18 @@
-// Factories of the registered methods (one per method file).
+// Factories and option declarations of the registered methods (one method file each).
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "faq/quant/method.h"
 
 namespace faq {
 
-std::unique_ptr<QuantMethod> MakeRtnMethod(const MethodOptions& options);
-std::unique_ptr<QuantMethod> MakeGptqMethod(const MethodOptions& options);
-std::unique_ptr<QuantMethod> MakeGptaqMethod(const MethodOptions& options);
+std::unique_ptr<QuantSolver> MakeRtnSolver(const MethodOptions& options);
+std::unique_ptr<QuantSolver> MakeGptqSolver(const MethodOptions& options);
+std::unique_ptr<QuantSolver> MakeGptaqSolver(const MethodOptions& options);
+
+std::span<const OptionSpec> GptqOptionSpecs();
+std::span<const OptionSpec> GptaqOptionSpecs();
 
 }  // namespace faq

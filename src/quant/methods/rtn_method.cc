@@ -7,11 +7,12 @@
 namespace faq {
 namespace {
 
-class RtnMethod : public QuantMethod {
+class RtnSolver : public QuantSolver {
  public:
   std::string_view Name() const override { return "rtn"; }
   MethodPolicy Policy() const override { return {.needs_calibration = false, .needs_fp_inputs = false}; }
-  QuantizedLinear Solve(const at::Tensor& weight, const HessianAccumulator* stats, const QuantScheme& scheme,
+  StatsRequest Needs() const override { return {}; }
+  QuantizedLinear Solve(const at::Tensor& weight, const GroupStats* stats, const QuantScheme& scheme,
                         SolveReport* report) const override {
     auto start = std::chrono::steady_clock::now();
     QuantizedLinear q = RtnSolve(weight, scheme);
@@ -23,6 +24,6 @@ class RtnMethod : public QuantMethod {
 
 }  // namespace
 
-std::unique_ptr<QuantMethod> MakeRtnMethod(const MethodOptions&) { return std::make_unique<RtnMethod>(); }
+std::unique_ptr<QuantSolver> MakeRtnSolver(const MethodOptions&) { return std::make_unique<RtnSolver>(); }
 
 }  // namespace faq

@@ -2,7 +2,7 @@
 // processed in blocks of the smallest number of codes that fills whole words (8 codes →
 // 1 word at 4 bits, 32 codes → 3 words at 3 bits). All work is ATen ops on int64 so that
 // bit 31 never meets a sign; results are reinterpreted as int32 at the end.
-#include "faq/quant/gptq_format.h"
+#include "faq/format/gptq_format.h"
 
 #include <ATen/ATen.h>
 

@@ -1,5 +1,5 @@
 // Conversions between safetensors entries and ATen tensors.
-#include "faq/model/tensor_io.h"
+#include "faq/format/tensor_io.h"
 
 #include <ATen/ATen.h>
 

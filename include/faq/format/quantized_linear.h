@@ -27,8 +27,10 @@ struct QuantizedLinear {
   at::Tensor bias;     // float32 [N] or undefined
 
   int64_t NumGroups() const { return scales.size(0); }
-  // The dequantized weight [N, K] in fp32.
+  // The dequantized weight [N, K] in fp32, on the device of the codes.
   at::Tensor Dequantize() const;
+  // A copy with every tensor on `device`.
+  QuantizedLinear To(at::Device device) const;
 };
 
 }  // namespace faq

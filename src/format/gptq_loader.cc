@@ -1,5 +1,5 @@
 // ReadGptqConfig and DequantizeGptqWeight.
-#include "faq/quant/gptq_loader.h"
+#include "faq/format/gptq_loader.h"
 
 #include <ATen/ATen.h>
 #include <fmt/ranges.h>
@@ -8,8 +8,8 @@
 #include <cctype>
 #include <vector>
 
-#include "faq/model/tensor_io.h"
-#include "faq/quant/gptq_format.h"
+#include "faq/format/tensor_io.h"
+#include "faq/format/gptq_format.h"
 #include "faq/util/error.h"
 
 namespace faq {

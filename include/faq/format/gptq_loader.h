@@ -1,5 +1,5 @@
 // Reading GPTQ checkpoints back: the `quantization_config` of config.json and the
-// dequantized weight of one quantized linear (layout in faq/quant/gptq_format.h).
+// dequantized weight of one quantized linear (layout in faq/format/gptq_format.h).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,0 +1,54 @@
+// Statistics of one linear group's input, accumulated over calibration micro-batches:
+// exactly what the run's methods asked for (StatsRequest), on the device of the inputs.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "faq/quant/hessian.h"
+
+namespace faq {
+
+// What a method asks the layer loop to collect on each group's input.
+struct StatsRequest {
+  bool hessian = false;      // H = (2/n)·Σ x xᵀ
+  bool fp_delta = false;     // GPTAQ's ΔXXᵀ: needs the full-precision model's inputs too
+  bool abs_mean = false;     // per-channel mean |x| (AWQ's activation salience)
+  int64_t sample_rows = 0;   // keep the first this many input rows, in calibration order (a search)
+
+  StatsRequest& operator|=(const StatsRequest& other);
+  bool Empty() const { return !hessian && !fp_delta && !abs_mean && sample_rows == 0; }
+};
+
+class GroupStats {
+ public:
+  GroupStats(int64_t columns, const StatsRequest& request);
+
+  // x [.., K]: rows are tokens. x_fp: the same tokens' full-precision inputs (fp_delta).
+  void Add(const at::Tensor& x, const at::Tensor& x_fp = {});
+
+  int64_t rows() const { return rows_; }
+  int64_t columns() const { return columns_; }
+  const StatsRequest& request() const { return request_; }
+  // Each accessor throws faq::Error (an internal error) when its statistic was not requested.
+  const at::Tensor& H() const;
+  const at::Tensor& DXXT() const;
+  const at::Tensor& AbsMean() const;  // fp32 [K]
+  // The first sample_rows input rows [M ≤ sample_rows, K] in calibration order, in the
+  // inputs' dtype and on their device.
+  at::Tensor Sample() const;
+
+ private:
+  int64_t columns_;
+  StatsRequest request_;
+  int64_t rows_ = 0;
+  std::optional<HessianAccumulator> hessian_;
+  at::Tensor abs_sum_;
+  at::Tensor abs_mean_;
+  std::vector<at::Tensor> sample_parts_;
+  int64_t sample_kept_ = 0;
+};
+
+}  // namespace faq

@@ -1,0 +1,83 @@
+// CalibrationStream: micro-batched layer runs over stored hidden states.
+#include "calibration_stream.h"
+
+#include <ATen/ATen.h>
+
+#include <set>
+
+#include "faq/quant/activation_store.h"
+
+namespace faq {
+
+CalibrationStream::CalibrationStream(const CausalLM& model, const CalibrationSet& calib,
+                                     const CalibrationStreamOptions& o)
+    : model_(model), samples_(calib.Samples()) {
+  const at::Device device = model.device();
+  const int64_t t = calib.ids.size(1);
+  for (int64_t first = 0; first < samples_; first += o.micro_batch) {
+    MicroBatch mb;
+    mb.first = first;
+    mb.count = std::min(o.micro_batch, samples_ - first);
+    at::Tensor mask = calib.mask.narrow(0, first, mb.count).to(device);
+    mb.attn = model.PrepareAttention(mask, mb.count, t);
+    mb.valid_rows = mask.reshape({-1}).nonzero().reshape({-1});
+    batches_.push_back(std::move(mb));
+  }
+  ActivationPlacement where;
+  where.dtype = model.compute_type();
+  where.device = o.on_host || !o.offload_dir.empty() ? at::Device(at::kCPU) : device;
+  where.pinned = where.device.is_cpu() && device.is_cuda();
+  where.offload_dir = o.offload_dir;
+  const std::vector<int64_t> shape = {samples_, t, model.config().hidden_size};
+  hidden_ = AllocateActivations(shape, where);
+  if (o.full_precision_stream) fp_hidden_ = AllocateActivations(shape, where);
+  for (const auto& mb : batches_) {
+    at::Tensor h = model.Embed(calib.ids.narrow(0, mb.first, mb.count).to(device));
+    Store(hidden_, mb, h);
+    if (fp_hidden_.defined()) Store(fp_hidden_, mb, h);
+  }
+}
+
+at::Tensor CalibrationStream::Load(const at::Tensor& store, const MicroBatch& mb) const {
+  at::Tensor part = store.narrow(0, mb.first, mb.count);
+  return part.device() == model_.device() ? part : part.to(model_.device(), /*non_blocking=*/true);
+}
+
+void CalibrationStream::Store(at::Tensor& store, const MicroBatch& mb, const at::Tensor& value) const {
+  store.narrow(0, mb.first, mb.count).copy_(value);
+}
+
+void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp,
+                                const std::map<std::string, std::string>& group_of, const GroupSink& sink) const {
+  for (const auto& mb : batches_) {
+    auto rows_of = [&](const at::Tensor& x) {
+      at::Tensor flat = x.reshape({-1, x.size(-1)});
+      return x.dim() == 3 ? flat.index_select(0, mb.valid_rows) : flat;  // experts: routed rows only
+    };
+    std::map<std::string, at::Tensor> fp_inputs;
+    if (fp_hidden_.defined()) {
+      LinearObserver fp_observer = [&](const std::string& rel, const at::Tensor& x, const at::Tensor&) {
+        auto it = group_of.find(rel);
+        if (it != group_of.end()) fp_inputs.emplace(it->second, rows_of(x));
+      };
+      model_.RunLayer(layer, w_fp, Load(fp_hidden_, mb), mb.attn, &fp_observer);
+    }
+    std::set<std::string> seen;
+    LinearObserver observer = [&](const std::string& rel, const at::Tensor& x, const at::Tensor&) {
+      auto it = group_of.find(rel);
+      if (it == group_of.end() || !seen.insert(it->second).second) return;  // q/k/v share one input
+      auto fp = fp_inputs.find(it->second);
+      sink(it->second, rows_of(x), fp == fp_inputs.end() ? at::Tensor() : fp->second);
+    };
+    model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn, &observer);
+  }
+}
+
+void CalibrationStream::Advance(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp) {
+  for (const auto& mb : batches_) {
+    Store(hidden_, mb, model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn));
+    if (fp_hidden_.defined()) Store(fp_hidden_, mb, model_.RunLayer(layer, w_fp, Load(fp_hidden_, mb), mb.attn));
+  }
+}
+
+}  // namespace faq

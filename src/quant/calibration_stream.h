@@ -1,0 +1,61 @@
+// The calibration set as it flows through the model during quantization: the hidden states
+// entering the current layer (and, for methods that need them, the full-precision model's),
+// cut into micro-batches, kept on the model's device when they fit, otherwise in host memory
+// (pinned for a GPU) or in an --offload-dir file.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "faq/model/causal_lm.h"
+#include "faq/quant/calibration.h"
+
+namespace faq {
+
+struct CalibrationStreamOptions {
+  int64_t micro_batch = 4;
+  bool full_precision_stream = false;  // also carry the unquantized model's hidden states
+  std::string offload_dir;             // hidden states in a file here (host side)
+  bool on_host = false;                // keep hidden states in host memory even on a GPU
+};
+
+class CalibrationStream {
+ public:
+  // Embeds every sample (the layer-0 inputs).
+  CalibrationStream(const CausalLM& model, const CalibrationSet& calib, const CalibrationStreamOptions& options);
+
+  int64_t Samples() const { return samples_; }
+  bool HasFullPrecision() const { return fp_hidden_.defined(); }
+
+  // Receives one group's input rows (real tokens only) of one micro-batch, and the same
+  // tokens' full-precision inputs when that stream exists (undefined otherwise).
+  using GroupSink = std::function<void(const std::string& group, const at::Tensor& rows, const at::Tensor& fp_rows)>;
+  // Runs layer `layer` (weights `w`; the full-precision stream with `w_fp`) over every
+  // micro-batch and hands `sink` the input of each linear listed in `group_of` (relative
+  // name → group name), once per group and micro-batch.
+  void Observe(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp,
+               const std::map<std::string, std::string>& group_of, const GroupSink& sink) const;
+  // Replaces the hidden states by layer `layer`'s outputs (the next layer's inputs).
+  void Advance(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp);
+
+ private:
+  struct MicroBatch {
+    int64_t first = 0, count = 0;
+    AttentionInputs attn;
+    at::Tensor valid_rows;  // int64 indices of real tokens in the flattened [count·T] rows
+  };
+  at::Tensor Load(const at::Tensor& store, const MicroBatch& mb) const;
+  void Store(at::Tensor& store, const MicroBatch& mb, const at::Tensor& value) const;
+
+  const CausalLM& model_;
+  int64_t samples_ = 0;
+  std::vector<MicroBatch> batches_;
+  at::Tensor hidden_;
+  at::Tensor fp_hidden_;
+};
+
+}  // namespace faq

@@ -1,0 +1,64 @@
+// GroupStats: the requested statistics, each updated once per micro-batch.
+#include "faq/quant/group_stats.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+#include "faq/util/error.h"
+
+namespace faq {
+
+StatsRequest& StatsRequest::operator|=(const StatsRequest& other) {
+  hessian = hessian || other.hessian || other.fp_delta;
+  fp_delta = fp_delta || other.fp_delta;
+  abs_mean = abs_mean || other.abs_mean;
+  sample_rows = std::max(sample_rows, other.sample_rows);
+  return *this;
+}
+
+GroupStats::GroupStats(int64_t columns, const StatsRequest& request) : columns_(columns), request_(request) {
+  if (request.hessian || request.fp_delta) hessian_.emplace(columns, request.fp_delta);
+}
+
+void GroupStats::Add(const at::Tensor& x, const at::Tensor& x_fp) {
+  at::Tensor rows = x.reshape({-1, columns_});
+  const int64_t m = rows.size(0);
+  if (m == 0) return;
+  if (hessian_) hessian_->Add(rows, x_fp);
+  if (request_.abs_mean) {
+    at::Tensor sum = rows.abs().sum(0, /*keepdim=*/false, at::kFloat);
+    abs_sum_ = abs_sum_.defined() ? abs_sum_ + sum : sum;
+    abs_mean_ = abs_sum_ / static_cast<double>(rows_ + m);
+  }
+  if (sample_kept_ < request_.sample_rows) {
+    const int64_t take = std::min(m, request_.sample_rows - sample_kept_);
+    sample_parts_.push_back(rows.narrow(0, 0, take).clone());
+    sample_kept_ += take;
+  }
+  rows_ += m;
+}
+
+const at::Tensor& GroupStats::H() const {
+  FAQ_CHECK(hessian_.has_value(), "the Hessian was not requested");
+  return hessian_->H();
+}
+
+const at::Tensor& GroupStats::DXXT() const {
+  FAQ_CHECK(hessian_.has_value() && request_.fp_delta, "GPTAQ statistics were not requested");
+  return hessian_->DXXT();
+}
+
+const at::Tensor& GroupStats::AbsMean() const {
+  FAQ_CHECK(request_.abs_mean, "mean |x| was not requested");
+  FAQ_CHECK(abs_mean_.defined(), "mean |x| of a group that saw no rows");
+  return abs_mean_;
+}
+
+at::Tensor GroupStats::Sample() const {
+  FAQ_CHECK(request_.sample_rows > 0, "an input sample was not requested");
+  FAQ_CHECK(!sample_parts_.empty(), "an input sample of a group that saw no rows");
+  return at::cat(sample_parts_, 0);
+}
+
+}  // namespace faq
