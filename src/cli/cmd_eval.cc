@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/device_flags.h"
 #include "cli/model_codec.h"
 #include "faq/eval/perplexity.h"
 #include "faq/eval/token_source.h"
+#include "faq/model/device.h"
 #include "faq/util/error.h"
 
 namespace faq::cli {
@@ -17,16 +19,21 @@ struct EvalPplParams {
   int64_t seqlen = 2048;
   int64_t max_windows = 0;
   int64_t activation_budget_mb = 4096;
+  std::string device = "cpu";
+  std::string dtype = "fp32";
   bool json = false;
 };
 
 int RunEvalPpl(const EvalPplParams& p) {
   CausalLM::Options options;
   options.resident = false;  // one layer at a time: the model may be larger than RAM
+  options.device = ResolveDevice(p.device);
+  options.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model));
   CausalLM model(p.model, options);
-  spdlog::info("model {}: {} ({} layers, hidden {}, vocab {}), {} threads", p.model,
+  spdlog::info("model {}: {} ({} layers, hidden {}, vocab {}) on {} in {}, {} threads", p.model,
                ArchitectureName(model.config().arch), model.NumLayers(), model.config().hidden_size,
-               model.config().vocab_size, at::get_num_threads());
+               model.config().vocab_size, model.device().str(), c10::toString(model.compute_type()),
+               at::get_num_threads());
   std::vector<int32_t> stream = LoadTokenStream(p.data, ModelTextCodec(p.model));
   PerplexityOptions o;
   o.seqlen = p.seqlen;
@@ -71,6 +78,7 @@ void RegisterEval(CLI::App& app, CommandBody& run) {
                   "Hidden states kept at once; more windows take several passes over the layers")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  AddDeviceFlags(ppl, p->device, p->dtype, "fp32");
   ppl->add_flag("--json", p->json, "Print {\"ppl\",\"nll\",\"tokens\",\"windows\",\"seconds\"} as the last line");
   ppl->callback([p, &run] { run = [p] { return RunEvalPpl(*p); }; });
 }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "faq/quant/quantize_options.h"
 #include "faq/pipeline/pipeline.h"
 
 namespace faq::cli {
@@ -30,7 +31,7 @@ void RegisterPipeline(CLI::App& app, CommandBody& run) {
     run = [p] {
       std::vector<std::string> overrides = p->overrides;
       if (!p->run_dir.empty()) overrides.push_back("run_dir=" + p->run_dir);
-      const PipelineConfig config = LoadPipelineConfig(p->config, overrides);
+      const PipelineConfig config = LoadPipelineConfig(p->config, overrides, QuantizeOptionSpecs());
       const nlohmann::json results = RunPipeline(config, {p->from, p->until, ""});
       fmt::print("{}", ResultsMarkdown(results));
       if (p->json) {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/device_flags.h"
 #include "faq/serve/openai_server.h"
 #include "faq/util/error.h"
 
@@ -80,6 +81,7 @@ void RegisterServe(CLI::App& app, CommandBody& run) {
   cmd->add_option("--max-body-bytes", p->options.max_body_bytes, "Larger request bodies are answered 413")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  AddDeviceFlags(cmd, p->options.device, p->options.dtype, "fp32");
   cmd->add_flag("--json", p->json, "On exit, print a JSON summary (requests, tokens) as the last stdout line");
   cmd->callback([p, &run] { run = [p] { return RunServe(*p); }; });
 }

@@ -24,7 +24,7 @@ QuantizeFlags::QuantizeFlags(CLI::App* cmd) {
     const std::string name = "--" + std::string(spec.flag);
     if (spec.type == OptionType::kBool) {
       slot->flag = true;
-      const std::string negation = spec.negation.empty() ? "no-" + std::string(spec.flag) : std::string(spec.negation);
+      const std::string negation = NegationOf(spec);
       slot->cli = cmd->add_flag(name + ",!--" + negation, slot->on, HelpOf(option) + " (--" + negation + " turns it off)");
     } else {
       slot->cli = cmd->add_option(name, slot->text, HelpOf(option))->type_name(std::string(TypeHint(spec.type)));

@@ -39,7 +39,8 @@ PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int
   const ModelConfig& c = model.config();
   at::Tensor all_ids = at::from_blob(const_cast<int32_t*>(stream.data()), {windows, options.seqlen}, at::kInt)
                            .to(at::kLong);
-  const uint64_t per_window = static_cast<uint64_t>(options.seqlen * c.hidden_size) * 4;
+  const uint64_t per_window =
+      static_cast<uint64_t>(options.seqlen * c.hidden_size) * static_cast<uint64_t>(c10::elementSize(model.compute_type()));
   const int64_t per_pass = std::clamp<int64_t>(static_cast<int64_t>(options.activation_budget_bytes / per_window), 1,
                                                windows);
   const int64_t passes = (windows + per_pass - 1) / per_pass;
@@ -50,7 +51,7 @@ PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int
   for (int64_t pass = 0; pass < passes; ++pass) {
     const int64_t first = pass * per_pass;
     const int64_t n = std::min(per_pass, windows - first);
-    at::Tensor ids = all_ids.narrow(0, first, n);
+    at::Tensor ids = all_ids.narrow(0, first, n).to(model.device());
     at::Tensor hidden = model.Embed(ids);  // [n, T, H]
     AttentionInputs attn = model.PrepareAttention({}, 1, options.seqlen);
     for (int64_t i = 0; i < model.NumLayers(); ++i) {

@@ -101,8 +101,7 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
       Step s{"quantize", "quantize/" + name,
              {"quantize", "--model", c.target, "--calib", calib_file[calib].string(), "--out", out.string()},
              {c.target, calib_file[calib]}, {out}};
-      const auto flags = OptionsToFlags(q.options);
-      s.args.insert(s.args.end(), flags.begin(), flags.end());
+      s.args.insert(s.args.end(), q.flags.begin(), q.flags.end());
       steps.push_back(s);
       models.emplace_back(name, out.string());
     }

@@ -70,6 +70,33 @@ nlohmann::json Section(const nlohmann::json& doc, const std::string& key, const 
   return doc[key];
 }
 
+OptionValue JsonToOptionValue(const nlohmann::json& v, const std::string& where) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) return v.get<std::string>();
+  throw Error(where + ": expected a single value, got " + v.dump());
+}
+
+// A quantize run's options as checked flags of `faq quantize`.
+std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<const OptionSpec> specs,
+                                       const std::string& where) {
+  std::vector<std::string> flags;
+  for (const auto& [key, value] : options.items()) {
+    const std::string at = where + "." + key;
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return YamlKey(s.flag) == YamlKey(key); });
+    if (spec == specs.end()) throw Error(at + ": not an option of faq quantize (`faq quantize --help` lists them)");
+    if (value.is_null()) continue;
+    try {
+      const auto f = ToFlags(*spec, CheckOptionValue(*spec, JsonToOptionValue(value, at), at));
+      flags.insert(flags.end(), f.begin(), f.end());
+    } catch (const UsageError& e) {
+      throw Error(e.what());  // a bad file, not a bad command line
+    }
+  }
+  return flags;
+}
+
 }  // namespace
 
 const std::vector<std::string>& PipelineStages() {
@@ -77,7 +104,8 @@ const std::vector<std::string>& PipelineStages() {
   return kStages;
 }
 
-PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                  std::span<const OptionSpec> quantize_options) {
   const std::string f = file.string();
   nlohmann::json doc;
   try {
@@ -122,6 +150,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
     QuantizeRun r{RequireString(run, "name", f + ": quantize.runs[]"), common};
     for (const auto& [k, v] : run.items())
       if (k != "name") r.options[k] = v;
+    r.flags = QuantizeFlags(r.options, quantize_options, f + ": quantize.runs[" + r.name + "]");
     c.quantize_runs.push_back(std::move(r));
   }
   const nlohmann::json eval = Section(doc, "eval", f);

@@ -112,6 +112,12 @@ const std::vector<QuantizeOption>& QuantizeOptions() {
   return table;
 }
 
+std::vector<OptionSpec> QuantizeOptionSpecs() {
+  std::vector<OptionSpec> out;
+  for (const auto& o : QuantizeOptions()) out.push_back(o.spec);
+  return out;
+}
+
 const QuantizeOption* FindQuantizeOption(std::string_view name) {
   for (const auto& o : QuantizeOptions()) {
     if (o.spec.flag == name || YamlKey(o.spec.flag) == name) return &o;

@@ -27,7 +27,7 @@ void PadLeft(KvCache& cache, int64_t length) {
       *t = at::cat({at::zeros(sizes, t->options()), *t}, 2);
     }
   }
-  cache.key_valid = at::cat({at::zeros({cache.key_valid.size(0), pad}, at::kBool), cache.key_valid}, 1);
+  cache.key_valid = at::cat({at::zeros({cache.key_valid.size(0), pad}, cache.key_valid.options()), cache.key_valid}, 1);
 }
 
 KvCache Concatenate(KvCache a, KvCache b) {
@@ -52,8 +52,9 @@ std::vector<TokenLogprob> PromptLogprobs(const CausalLM& model, const at::Tensor
   const int64_t last = hidden_row.size(0) - 1;  // the last position predicts a generated token
   for (int64_t pos = start; pos < last; pos += kPromptLogprobChunk) {
     const int64_t count = std::min(kPromptLogprobChunk, last - pos);
-    at::Tensor log_probs = at::log_softmax(model.Head(hidden_row.narrow(0, pos, count)), -1);
-    at::Tensor targets = ids_row.narrow(0, pos + 1, count).unsqueeze(1);
+    // Scored on the host: a few rows of logits, read element by element below.
+    at::Tensor log_probs = at::log_softmax(model.Head(hidden_row.narrow(0, pos, count)).to(at::kCPU), -1);
+    at::Tensor targets = ids_row.narrow(0, pos + 1, count).unsqueeze(1).to(at::kCPU);
     at::Tensor chosen = log_probs.gather(1, targets).squeeze(1).contiguous();
     at::Tensor top_values, top_ids;
     if (k > 0) {
@@ -96,7 +97,7 @@ void DecodeBatch::Admit(std::vector<std::unique_ptr<LiveSequence>>& joining) {
   // Everything that can fail runs before the batch or any sequence changes.
   KvCache fresh;
   at::Tensor hidden = model_.ForwardHidden(ids, mask, &fresh);
-  at::Tensor logits = model_.Head(hidden.select(1, width - 1));
+  at::Tensor logits = model_.Head(hidden.select(1, width - 1)).to(at::kCPU);  // sampling runs on the host
   std::vector<std::vector<TokenLogprob>> prompt_logprobs(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const auto& seq = *joining[static_cast<size_t>(i)];
@@ -126,7 +127,7 @@ void DecodeBatch::Step() {
   at::Tensor ids = at::empty({b, 1}, at::kLong);
   for (int64_t i = 0; i < b; ++i) ids[i][0] = rows_[static_cast<size_t>(i)]->result.tokens.back();
   at::Tensor hidden = model_.ForwardHidden(ids, {}, &cache_);
-  at::Tensor logits = model_.Head(hidden.select(1, 0));
+  at::Tensor logits = model_.Head(hidden.select(1, 0)).to(at::kCPU);
   for (int64_t i = 0; i < b; ++i) AcceptOrFail(*rows_[static_cast<size_t>(i)], logits[i]);
 }
 
@@ -232,7 +233,7 @@ void DecodeBatch::Keep(const std::vector<int64_t>& rows) {
     cache_ = KvCache{};
     return;
   }
-  at::Tensor index = at::tensor(rows, at::kLong);
+  at::Tensor index = at::tensor(rows, at::kLong).to(cache_.key_valid.device());
   for (auto& layer : cache_.layers) {
     layer.k = layer.k.index_select(0, index);
     layer.v = layer.v.index_select(0, index);

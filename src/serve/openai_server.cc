@@ -154,7 +154,8 @@ OpenAiServer::OpenAiServer(ServeOptions options) : impl_(std::make_unique<Impl>(
   }
   if (options.served_model_name.empty()) options.served_model_name = DefaultName(options.model_dir);
   impl_->options = options;
-  impl_->model = std::make_unique<serve::ServedModel>(options.model_dir, options.served_model_name, options.max_batch);
+  impl_->model = std::make_unique<serve::ServedModel>(options.model_dir, options.served_model_name, options.max_batch,
+                                                       options.device, options.dtype);
   const int threads = options.http_threads > 0 ? options.http_threads : 2 * options.max_batch + 4;
   impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   impl_->http.set_payload_max_length(options.max_body_bytes);

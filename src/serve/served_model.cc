@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "faq/model/device.h"
 #include "faq/util/error.h"
 
 namespace faq::serve {
@@ -45,10 +46,13 @@ std::vector<int64_t> CollectEosIds(const std::filesystem::path& dir, const Model
   return ids;
 }
 
-ServedModel::ServedModel(const std::filesystem::path& model_dir, std::string served_name, int max_batch)
+ServedModel::ServedModel(const std::filesystem::path& model_dir, std::string served_name, int max_batch,
+                         const std::string& device, const std::string& dtype)
     : dir(model_dir), name(std::move(served_name)) {
   CausalLM::Options options;
   options.resident = true;  // every step walks every layer
+  options.device = ResolveDevice(device);
+  options.compute_type = ResolveComputeType(dtype, LoadModelConfig(dir));
   model = std::make_unique<CausalLM>(dir, options);
   tokenizer = Tokenizer::Load(dir);
   tokenizer_config = tokenizer->Config();

@@ -16,7 +16,9 @@
 namespace faq::serve {
 
 struct ServedModel {
-  ServedModel(const std::filesystem::path& dir, std::string served_name, int max_batch);
+  // `device` and `dtype` as --device and --dtype take them (UsageError when unusable).
+  ServedModel(const std::filesystem::path& dir, std::string served_name, int max_batch, const std::string& device,
+              const std::string& dtype);
 
   // Submits every sequence and waits for all of them; rethrows the first failure.
   std::vector<SequenceResult> Run(std::vector<SequenceRequest> sequences);

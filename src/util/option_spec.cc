@@ -37,6 +37,15 @@ std::string YamlKey(std::string_view flag) {
   return key;
 }
 
+std::string NegationOf(const OptionSpec& spec) {
+  return spec.negation.empty() ? "no-" + std::string(spec.flag) : std::string(spec.negation);
+}
+
+std::vector<std::string> ToFlags(const OptionSpec& spec, const OptionValue& value) {
+  if (const bool* b = std::get_if<bool>(&value)) return {"--" + (*b ? std::string(spec.flag) : NegationOf(spec))};
+  return {"--" + std::string(spec.flag), FormatOptionValue(value)};
+}
+
 std::string_view TypeHint(OptionType type) {
   switch (type) {
     case OptionType::kBool: return "BOOL";

@@ -1,11 +1,13 @@
 // faq pipeline's config: YAML to stage flags, --set overrides, errors that name the field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
 #include "faq/pipeline/pipeline_config.h"
 #include "faq/pipeline/run_manifest.h"
+#include "faq/quant/quantize_options.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
 
@@ -14,6 +16,11 @@ namespace {
 
 using testing::ErrorOf;
 using testing::TempDir;
+
+const std::vector<OptionSpec>& Specs() {
+  static const std::vector<OptionSpec> specs = QuantizeOptionSpecs();
+  return specs;
+}
 
 constexpr char kConfig[] = R"(run_dir: out/run
 target: models/t
@@ -35,7 +42,7 @@ eval:
 TEST(PipelineConfigTest, ReadsStagesAndMergesRunOptions) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
-  const PipelineConfig c = LoadPipelineConfig(dir / "p.yaml", {});
+  const PipelineConfig c = LoadPipelineConfig(dir / "p.yaml", {}, Specs());
   EXPECT_EQ(c.run_dir, "out/run");
   ASSERT_EQ(c.servers.size(), 1u);
   EXPECT_EQ(c.servers[0].model, "models/e");
@@ -52,12 +59,12 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
   const PipelineConfig c = LoadPipelineConfig(
-      dir / "p.yaml", {"regenerate.n=5", "judge.no_judge=true", "eval.data.wiki=w.raw", "run_dir=elsewhere"});
+      dir / "p.yaml", {"regenerate.n=5", "judge.no_judge=true", "eval.data.wiki=w.raw", "run_dir=elsewhere"}, Specs());
   EXPECT_EQ(c.regenerate["n"], 5);
   EXPECT_EQ(c.judge["no_judge"], true);
   EXPECT_EQ(c.eval_data.at("wiki"), "w.raw");
   EXPECT_EQ(c.run_dir, "elsewhere");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"novalue"}); }).find("key.path=value"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"novalue"}, Specs()); }).find("key.path=value"), std::string::npos);
 }
 
 TEST(PipelineConfigTest, FlagsFollowTheLongOptionNames) {
@@ -72,15 +79,48 @@ TEST(PipelineConfigTest, FlagsFollowTheLongOptionNames) {
 TEST(PipelineConfigTest, ErrorsNameTheFileAndField) {
   TempDir dir;
   WriteFileAtomic(dir / "a.yaml", "target: m\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "a.yaml", {}); }).find("a.yaml: field 'seeds'"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "a.yaml", {}, Specs()); }).find("a.yaml: field 'seeds'"), std::string::npos);
   WriteFileAtomic(dir / "b.yaml", "target: m\nseeds: s\nregenrate: {n: 2}\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "b.yaml", {}); }).find("unknown field 'regenrate'"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "b.yaml", {}, Specs()); }).find("unknown field 'regenrate'"), std::string::npos);
   WriteFileAtomic(dir / "c.yaml", "target: m\nseeds: s\nregenerate: {endpoint: 'serve:nobody'}\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "c.yaml", {}); }).find("'serve:nobody' names no entry"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "c.yaml", {}, Specs()); }).find("'serve:nobody' names no entry"), std::string::npos);
   WriteFileAtomic(dir / "d.yaml", "target: m\nseeds: s\nquantize: {calibrations: [wiki]}\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "d.yaml", {}); }).find("quantize.calibrations"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "d.yaml", {}, Specs()); }).find("quantize.calibrations"), std::string::npos);
   WriteFileAtomic(dir / "e.yaml", "target: [unclosed\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "e.yaml", {}); }).find("e.yaml: not valid YAML"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "e.yaml", {}, Specs()); }).find("e.yaml: not valid YAML"), std::string::npos);
+}
+
+TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  const PipelineConfig c =
+      LoadPipelineConfig(dir / "p.yaml", {"quantize.options.sym=false", "quantize.options.damp=0.02"}, Specs());
+  const auto& flags = c.quantize_runs[1].flags;
+  auto has = [&](const std::vector<std::string>& want) {
+    return std::search(flags.begin(), flags.end(), want.begin(), want.end()) != flags.end();
+  };
+  EXPECT_TRUE(has({"--asym"})) << "sym: false must reach faq quantize";
+  EXPECT_TRUE(has({"--act-order"}));
+  EXPECT_TRUE(has({"--bits", "3"}));
+  EXPECT_TRUE(has({"--group-size", "32"}));
+  EXPECT_TRUE(has({"--damp", "0.02"}));
+  const PipelineConfig off = LoadPipelineConfig(dir / "p.yaml", {"quantize.options.act_order=false"}, Specs());
+  EXPECT_NE(std::find(off.quantize_runs[0].flags.begin(), off.quantize_runs[0].flags.end(), "--no-act-order"),
+            off.quantize_runs[0].flags.end());
+}
+
+TEST(PipelineConfigTest, QuantizeOptionsAreCheckedAtLoad) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.bits=9"}, Specs()); })
+                .find("quantize.runs[w4].bits: expected 2, 3, 4 or 8, got '9'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.grup_size=64"}, Specs()); })
+                .find("quantize.runs[w4].grup_size: not an option of faq quantize"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.damp=[1, 2]"}, Specs()); })
+                .find("expected a single value"),
+            std::string::npos);
 }
 
 TEST(RunManifestTest, AStepIsDoneOnlyWithTheSameFingerprintAndItsOutputs) {

@@ -8,8 +8,11 @@
 
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
+
+#include "faq/util/option_spec.h"
 
 namespace faq {
 
@@ -25,6 +28,7 @@ struct ServerSpec {
 struct QuantizeRun {
   std::string name;          // e.g. gptq-w4
   nlohmann::json options;    // `faq quantize` options, over the section's common `options`
+  std::vector<std::string> flags;  // the same as checked `faq quantize` arguments
 };
 
 struct PipelineConfig {
@@ -46,7 +50,11 @@ struct PipelineConfig {
 
 // Reads the YAML, applies `overrides` ("regenerate.n=5", "judge.no_judge=true": a dotted
 // path into the document and a YAML scalar) and validates. Errors name the file and key.
-PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides);
+// Each quantize run's options are checked against `quantize_options` (faq quantize's
+// option table): an unknown key or a bad value is an error now, not when the step runs,
+// and a `false` becomes the option's negating flag.
+PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                  std::span<const OptionSpec> quantize_options);
 
 // Command-line flags from a stage section: true → `--key`, false/null → nothing,
 // lists → comma-joined values, anything else → `--key value`.

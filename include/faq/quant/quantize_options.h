@@ -40,6 +40,9 @@ struct QuantizeOption {
 
 // Every option, general first, each flag once.
 const std::vector<QuantizeOption>& QuantizeOptions();
+// The declarations alone, in table order (for layers that only check and forward options,
+// such as the pipeline).
+std::vector<OptionSpec> QuantizeOptionSpecs();
 // The option with this flag ("group-size") or YAML key ("group_size"); null if none.
 const QuantizeOption* FindQuantizeOption(std::string_view flag_or_key);
 

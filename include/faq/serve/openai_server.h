@@ -19,6 +19,8 @@ struct ServeOptions {
   int max_batch = 8;                     // sequences decoded together
   size_t max_body_bytes = 8 << 20;       // larger request bodies get 413
   int http_threads = 0;                  // 0 = 2 * max_batch + 4 (handlers block on the model)
+  std::string device = "cpu";           // --device: cpu | cuda | cuda:N | auto
+  std::string dtype = "fp32";           // --dtype: auto | fp32 | bf16 | fp16
 };
 
 struct ServeStats {

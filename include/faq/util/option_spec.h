@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace faq {
 
@@ -29,6 +30,11 @@ struct OptionSpec {
 
 // "group_size" for "group-size".
 std::string YamlKey(std::string_view flag);
+// The flag that sets a boolean option false: its `negation`, else "no-<flag>".
+std::string NegationOf(const OptionSpec& spec);
+// The command-line arguments that give `value` to the option: {"--flag"} or {"--negation"}
+// for booleans, {"--flag", "value"} otherwise.
+std::vector<std::string> ToFlags(const OptionSpec& spec, const OptionValue& value);
 // "INT", "FLOAT", "BOOL", "TEXT": the value hint of --help.
 std::string_view TypeHint(OptionType type);
 
