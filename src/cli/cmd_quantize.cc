@@ -35,7 +35,18 @@ void Validate(const QuantizeParams& p, const std::set<std::string>& given) {
     throw UsageError("--calib is required for method " + p.quant.method);
   }
   CheckOptionsApply(p, given);
-  for (size_t i = 0; i < p.quant.rules.size(); ++i) CheckModuleRule(p.quant.rules[i], fmt::format("modules[{}]", i));
+  const QuantScheme& base = p.quant.scheme;
+  for (size_t i = 0; i < p.quant.rules.size(); ++i) {
+    const ModuleRule& rule = p.quant.rules[i];
+    CheckModuleRule(rule, fmt::format("modules[{}]", i));
+    const bool other_scheme = (rule.bits && *rule.bits != base.bits) ||
+                              (rule.group_size && *rule.group_size != base.group_size) ||
+                              (rule.sym && *rule.sym != base.sym);
+    if (p.format == "gptq" && other_scheme) {
+      Fail("modules[{}] ('{}'): a GPTQ checkpoint holds one scheme in its quantization_config, and this rule would "
+           "make linears use different schemes; use --format fake for mixed schemes", i, rule.pattern);
+    }
+  }
   if (std::filesystem::exists(p.out) && std::filesystem::exists(p.model) && std::filesystem::equivalent(p.out, p.model)) {
     throw UsageError("--out is the input model directory; refusing to overwrite it");
   }

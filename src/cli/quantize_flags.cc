@@ -27,7 +27,9 @@ QuantizeFlags::QuantizeFlags(CLI::App* cmd) {
       const std::string negation = NegationOf(spec);
       slot->cli = cmd->add_flag(name + ",!--" + negation, slot->on, HelpOf(option) + " (--" + negation + " turns it off)");
     } else {
-      slot->cli = cmd->add_option(name, slot->text, HelpOf(option))->type_name(std::string(TypeHint(spec.type)));
+      slot->cli = cmd->add_option(name, slot->text, HelpOf(option))
+                      ->type_name(std::string(TypeHint(spec.type)))
+                      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // scripts append overrides
     }
     const std::string shown = FormatOptionValue(spec.default_value);
     if (!shown.empty()) slot->cli->default_str(shown);

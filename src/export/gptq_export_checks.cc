@@ -137,6 +137,7 @@ void CheckFused(const std::map<std::string, QuantizedLinear>& linears, const Saf
 
 QuantScheme ValidateLinears(const std::map<std::string, QuantizedLinear>& linears, const SafetensorsReader& source,
                             bool packed) {
+  if (linears.empty() && !packed) return QuantScheme{};  // a rescaled, unquantized model (transforms only)
   if (linears.empty()) Fail("export: no quantized linears given");
   const auto& [first_name, first] = *linears.begin();
   for (const auto& [name, l] : linears) {

@@ -85,5 +85,50 @@ TEST_F(QuantizeCli, Refusals) {
   EXPECT_NE(small.err.find("exceeds the budget"), std::string::npos) << small.err;
 }
 
+// Every option is checked when the command line and the config are read, before the model
+// is opened: nothing is written and no time is spent.
+TEST_F(QuantizeCli, OptionsAreCheckedBeforeAnyWork) {
+  const std::string out = (dir_ / "o").string();
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string message;
+  };
+  WriteFileAtomic(dir_ / "rule9.yaml", "format: fake\nmodules:\n  - {pattern: \'down_proj\', bits: 9}\n");
+  const std::vector<Case> cases = {
+      {{"--method", "gptq", "--gptaq-alpha", "0.5"}, 2, "--gptaq-alpha does not apply to method 'gptq'"},
+      {{"--method", "rtn", "--damp", "0.1"}, 2, "--damp does not apply to method 'rtn'"},
+      {{"--damp", "0"}, 2, "--damp: expected a fraction of the mean Hessian diagonal in (0, 1]"},
+      {{"--nsamples", "0"}, 2, "--nsamples: expected a positive integer, got '0'"},
+      {{"--seqlen", "-5"}, 2, "--seqlen: expected a positive integer, got '-5'"},
+      {{"--device", "cuda"}, 2, "--device cuda: no CUDA device is available"},
+      {{"--device", "tpu"}, 2, "--device: expected cpu, cuda, cuda:N or auto"},
+      {{"--dtype", "int8"}, 2, "--dtype: expected auto, fp32, bf16 or fp16"},
+      {{"--method", "gptq+rtn"}, 2, "'gptq' has no transform"},
+      {{"--config", (dir_ / "rule9.yaml").string()}, 1, "modules[0].bits: expected 2, 3, 4 or 8, got '9'"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"--group-size", "32", "--out", out});
+    auto r = Quantize(args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.message << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.message;
+  }
+}
+
+TEST_F(QuantizeCli, EveryOptionHasAYamlKeyAndFalseTurnsAFlagOff) {
+  WriteFileAtomic(dir_ / "q.yaml",
+                  "method: gptaq\nbits: 4\ngroup_size: 32\ngptaq_exact: true\nmax_memory_mb: 4096\nmicro_batch: 2\n"
+                  "act_order: true\ndevice: cpu\ndtype: fp32\n");
+  auto r = Quantize({"--config", (dir_ / "q.yaml").string(), "--no-act-order", "--out", (dir_ / "o").string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto config = nlohmann::json::parse(ReadFile(dir_ / "o" / "config.json"));
+  const auto& q = config["quantization_config"];
+  EXPECT_EQ(q["gptaq_exact"], true);
+  EXPECT_EQ(q["method"], "gptaq");
+  EXPECT_EQ(q["desc_act"], false) << "--no-act-order overrides act_order: true from the file";
+}
+
 }  // namespace
 }  // namespace faq

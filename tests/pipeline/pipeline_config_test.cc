@@ -112,8 +112,8 @@ TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
 TEST(PipelineConfigTest, QuantizeOptionsAreCheckedAtLoad) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.bits=9"}, Specs()); })
-                .find("quantize.runs[w4].bits: expected 2, 3, 4 or 8, got '9'"),
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.group_size=0"}, Specs()); })
+                .find("quantize.runs[w4].group_size: expected a positive group size or -1 (per channel), got '0'"),
             std::string::npos);
   EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.grup_size=64"}, Specs()); })
                 .find("quantize.runs[w4].grup_size: not an option of faq quantize"),
