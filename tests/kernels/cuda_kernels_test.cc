@@ -5,9 +5,12 @@
 #include <c10/cuda/CUDAFunctions.h>
 #include <gtest/gtest.h>
 
+#include "faq/model/random_model.h"
 #include "faq/quant/cuda_ops.h"
 #include "faq/quant/gptq_solver.h"
 #include "faq/quant/hessian.h"
+#include "faq/quant/model_quantizer.h"
+#include "support/test_env.h"
 
 namespace faq {
 namespace {
@@ -42,6 +45,8 @@ TEST(CudaKernels, GptqSolveMatchesTheCpuLoop) {
       SolveReport r1, r2;
       at::Tensor cpu = GptqSolve(w, h, {}, o, &r1).Dequantize();
       QuantizedLinear q = GptqSolve(w.cuda(), h.cuda(), {}, o, &r2);
+      // The whole solve stays on the device: every result tensor lives there.
+      for (const at::Tensor* t : {&q.qweight, &q.scales, &q.zeros, &q.g_idx}) EXPECT_TRUE(t->is_cuda());
       at::Tensor gpu = q.Dequantize().cpu();
       EXPECT_LT((gpu - cpu).abs().gt(1e-4).to(at::kDouble).mean().item<double>(), 0.002) << gs << " " << act;
     }
@@ -63,6 +68,59 @@ TEST(CudaKernels, PackingMatchesTheBitLayout) {
         }
       }
     }
+  }
+}
+
+TEST(CudaKernels, GptaqSolveStaysOnTheDeviceAndMatchesTheCpu) {
+  if (!HaveGpu()) GTEST_SKIP() << "no CUDA device";
+  at::Generator gen = at::detail::createCPUGenerator(4);
+  at::Tensor w = at::randn({64, 128}, gen) / 12;
+  at::Tensor x = at::randn({400, 128}, gen);
+  at::Tensor x_fp = x + 0.05 * at::randn({400, 128}, gen);
+  HessianAccumulator cpu(128, true), gpu(128, true);
+  cpu.Add(x, x_fp);
+  gpu.Add(x.cuda(), x_fp.cuda());
+  ASSERT_TRUE(gpu.DXXT().is_cuda());
+  for (bool exact : {false, true}) {
+    GptqOptions o;
+    o.scheme = {4, 32, true, false, false};
+    o.gptaq_exact = exact;
+    SolveReport r1, r2;
+    at::Tensor on_cpu = GptqSolve(w, cpu.H(), cpu.DXXT(), o, &r1).Dequantize();
+    QuantizedLinear q = GptqSolve(w.cuda(), gpu.H(), gpu.DXXT(), o, &r2);
+    EXPECT_TRUE(q.qweight.is_cuda());
+    EXPECT_LT((q.Dequantize().cpu() - on_cpu).abs().gt(1e-4).to(at::kDouble).mean().item<double>(), 0.01) << exact;
+  }
+}
+
+// The whole layer loop on the GPU: calibration activations, statistics, solves and replay on
+// the device give the CPU's codes (up to the order of floating-point sums).
+TEST(CudaKernels, QuantizeModelOnTheGpuMatchesTheCpu) {
+  if (!HaveGpu()) GTEST_SKIP() << "no CUDA device";
+  testing::TempDir dir;
+  WriteRandomModel(dir / "m", TinyModelConfig("qwen3"), {.seed = 5});
+  std::vector<std::vector<int32_t>> docs(1);
+  for (int i = 0; i < 2000; ++i) docs[0].push_back((i * 37 + 3) % 250);
+  const CalibrationSet calib = BuildCalibrationSet(docs, CalibrationMode::kConcat, 16, 96);
+  for (const std::string method : {"gptq", "gptaq"}) {
+    ModelQuantizerOptions o;
+    o.method = method;
+    o.scheme.group_size = 32;
+    o.show_progress = false;
+    CausalLM cpu_model(dir / "m");
+    CausalLM::Options on_gpu;
+    on_gpu.device = at::Device(at::kCUDA, 0);
+    CausalLM gpu_model(dir / "m", on_gpu);
+    const ModelQuantizerResult cpu = QuantizeModel(cpu_model, calib, o);
+    const ModelQuantizerResult gpu = QuantizeModel(gpu_model, calib, o);
+    ASSERT_EQ(cpu.linears.size(), gpu.linears.size());
+    int64_t same = 0, total = 0;
+    for (const auto& [name, q] : gpu.linears) {
+      EXPECT_FALSE(q.qweight.is_cuda()) << name << ": results come back to the host for export";
+      same += q.qweight.eq(cpu.linears.at(name).qweight).sum().item<int64_t>();
+      total += q.qweight.numel();
+    }
+    EXPECT_GE(static_cast<double>(same) / static_cast<double>(total), 0.99) << method;
   }
 }
 
