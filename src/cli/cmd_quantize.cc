@@ -191,6 +191,9 @@ void RegisterQuantize(CLI::App& app, CommandBody& run) {
     if (!config->empty()) ApplyQuantizeYaml(*config, *p, given);
     flags->Apply(*p, given);
     Validate(*p, given);
+    if (given.count("sym") == 0 && MakeQuantMethod(p->quant.method, p->quant.method_options).Policy().asymmetric_by_default) {
+      p->quant.scheme.sym = false;  // the method's own default scheme (AWQ: zero points)
+    }
     p->quant.show_progress = true;
     run = [p, json] { return RunQuantize(*p, *json); };
   });

@@ -11,7 +11,7 @@ namespace faq {
 
 CalibrationStream::CalibrationStream(const CausalLM& model, const CalibrationSet& calib,
                                      const CalibrationStreamOptions& o)
-    : model_(model), samples_(calib.Samples()) {
+    : model_(model), samples_(calib.Samples()), tokens_(samples_ > 0 ? calib.Tokens() : 0) {
   const at::Device device = model.device();
   const int64_t t = calib.ids.size(1);
   for (int64_t first = 0; first < samples_; first += o.micro_batch) {

@@ -29,6 +29,7 @@ class CalibrationStream {
   CalibrationStream(const CausalLM& model, const CalibrationSet& calib, const CalibrationStreamOptions& options);
 
   int64_t Samples() const { return samples_; }
+  int64_t Tokens() const { return tokens_; }  // real (unpadded) tokens
   bool HasFullPrecision() const { return fp_hidden_.defined(); }
 
   // Receives one group's input rows (real tokens only) of one micro-batch, and the same
@@ -53,6 +54,7 @@ class CalibrationStream {
 
   const CausalLM& model_;
   int64_t samples_ = 0;
+  int64_t tokens_ = 0;
   std::vector<MicroBatch> batches_;
   at::Tensor hidden_;
   at::Tensor fp_hidden_;

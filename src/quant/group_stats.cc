@@ -32,9 +32,14 @@ void GroupStats::Add(const at::Tensor& x, const at::Tensor& x_fp) {
     abs_mean_ = abs_sum_ / static_cast<double>(rows_ + m);
   }
   if (sample_kept_ < request_.sample_rows) {
-    const int64_t take = std::min(m, request_.sample_rows - sample_kept_);
-    sample_parts_.push_back(rows.narrow(0, 0, take).clone());
-    sample_kept_ += take;
+    const int64_t stride = std::max<int64_t>(1, request_.sample_stride);
+    const int64_t first = (stride - rows_ % stride) % stride;  // the next row on the global stride
+    if (first < m) {
+      at::Tensor picked = rows.narrow(0, first, m - first).slice(0, 0, m - first, stride);
+      const int64_t take = std::min(picked.size(0), request_.sample_rows - sample_kept_);
+      sample_parts_.push_back(picked.narrow(0, 0, take).clone());
+      sample_kept_ += take;
+    }
   }
   rows_ += m;
 }

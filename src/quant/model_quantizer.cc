@@ -36,12 +36,17 @@ std::map<std::string, std::string> GroupOf(const LayerPlan& plan, int stage) {
 }
 
 GroupStatsMap CollectStatistics(const CalibrationStream& stream, const LayerPlan& plan, const DecoderLayerWeights& w,
-                                const DecoderLayerWeights& w_fp, int stage, const StatsRequest& request) {
+                                const DecoderLayerWeights& w_fp, int stage, StatsRequest request) {
   GroupStatsMap stats;
   if (stream.Samples() == 0 || request.Empty()) return stats;
+  if (request.sample_rows > 0) request.sample_stride = std::max<int64_t>(1, stream.Tokens() / request.sample_rows);
   stream.Observe(plan.layer, w, w_fp, GroupOf(plan, stage),
                  [&](const std::string& group, const at::Tensor& rows, const at::Tensor& fp_rows) {
-                   stats.try_emplace(group, rows.size(-1), request).first->second.Add(rows, fp_rows);
+                   try {
+                     stats.try_emplace(group, rows.size(-1), request).first->second.Add(rows, fp_rows);
+                   } catch (const Error& e) {
+                     Fail("{}{}: statistics: {}", LayerPrefix(plan.layer), group, e.what());
+                   }
                  });
   return stats;
 }
@@ -174,7 +179,7 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
 
   ModelQuantizerResult result;
   Progress progress("quantize", static_cast<uint64_t>(CountLinears(config, rules, o.true_sequential)), "linears");
-  for (int64_t i = 0; i < model.NumLayers(); ++i) {
+  for (int64_t i = 0; i < model.NumLayers(); ++i) try {
     const LayerPlan plan = PlanLayer(config, i, rules, o.true_sequential);
     DecoderLayerWeights loaded = *model.Layer(i);  // shallow copies: steps assign new tensors
     DecoderLayerWeights w = loaded;
@@ -186,6 +191,9 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
     }
     RecordReplaced(plan, loaded, w, result);
     if (i + 1 < model.NumLayers()) stream.Advance(i, w, w_fp);  // nothing reads the last layer's outputs
+  } catch (const c10::Error& e) {  // a failed tensor operation (a CUDA error, out of memory) names its layer
+    Fail("{}: {} on {}: {}", LayerPrefix(i).substr(0, LayerPrefix(i).size() - 1), method.name, model.device().str(),
+         e.what_without_backtrace());
   }
   if (o.show_progress) progress.Finish();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -21,6 +21,7 @@ namespace {
 class SqrtSalienceTransform : public QuantTransform {
  public:
   std::string_view Name() const override { return "sqrt-salience"; }
+  bool AsymmetricByDefault() const override { return false; }
   StatsRequest Needs() const override { return {.abs_mean = true}; }
   void Apply(GroupTensors& g, const GroupStats& stats) const override {
     if (g.group->smoothing == SmoothingKind::kNone) return;

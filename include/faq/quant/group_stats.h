@@ -16,7 +16,9 @@ struct StatsRequest {
   bool hessian = false;      // H = (2/n)·Σ x xᵀ
   bool fp_delta = false;     // GPTAQ's ΔXXᵀ: needs the full-precision model's inputs too
   bool abs_mean = false;     // per-channel mean |x| (AWQ's activation salience)
-  int64_t sample_rows = 0;   // keep the first this many input rows, in calibration order (a search)
+  int64_t sample_rows = 0;   // keep up to this many input rows (a search)...
+  int64_t sample_stride = 1; // ...every sample_stride-th row in calibration order (set by the loop
+                             // so that the sample spreads over the whole set)
 
   StatsRequest& operator|=(const StatsRequest& other);
   bool Empty() const { return !hessian && !fp_delta && !abs_mean && sample_rows == 0; }
@@ -36,8 +38,8 @@ class GroupStats {
   const at::Tensor& H() const;
   const at::Tensor& DXXT() const;
   const at::Tensor& AbsMean() const;  // fp32 [K]
-  // The first sample_rows input rows [M ≤ sample_rows, K] in calibration order, in the
-  // inputs' dtype and on their device.
+  // Up to sample_rows input rows [M, K]: every sample_stride-th row in calibration order, in
+  // the inputs' dtype and on their device.
   at::Tensor Sample() const;
 
  private:

@@ -28,6 +28,7 @@ namespace faq {
 struct MethodPolicy {
   bool needs_calibration = true;  // RTN is data-free
   bool needs_fp_inputs = false;   // GPTAQ: the full-precision model's inputs beside the quantized ones
+  bool asymmetric_by_default = false;  // AWQ: zero points unless --sym is given
 };
 
 // The values of every method option (registered in the method table), by YAML key; a
@@ -60,6 +61,7 @@ class QuantTransform {
  public:
   virtual ~QuantTransform() = default;
   virtual std::string_view Name() const = 0;
+  virtual bool AsymmetricByDefault() const = 0;
   // Statistics of each group's input (full-precision layer, quantized earlier layers).
   virtual StatsRequest Needs() const = 0;
   // Changes `group` so that the full-precision layer computes the same function and the
@@ -85,7 +87,7 @@ struct QuantMethod {
   std::unique_ptr<QuantTransform> transform;
   std::unique_ptr<QuantSolver> solver;
 
-  MethodPolicy Policy() const { return solver->Policy(); }
+  MethodPolicy Policy() const;  // the solver's, with the transform's scheme preference
   // The names of the registered parts this run uses ("awq", "gptq").
   std::vector<std::string> Parts() const;
 };

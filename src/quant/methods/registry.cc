@@ -15,6 +15,9 @@ const MethodRow kMethods[] = {
      GptqOptionSpecs()},
     {"gptaq", "GPTAQ: GPTQ plus asymmetric calibration toward the full-precision output (Li et al. 2025)",
      nullptr, &MakeGptaqSolver, GptaqOptionSpecs()},
+    {"awq", "AWQ: activation-aware scales folded into the preceding norm/linear, clip search, zero-point RTN "
+            "(Lin et al. 2024); awq+gptq solves the scaled weights with GPTQ",
+     &MakeAwqTransform, &MakeAwqSolver, AwqOptionSpecs()},
 };
 
 const MethodRow& Row(std::string_view name) {
@@ -61,6 +64,15 @@ QuantMethod MakeQuantMethod(std::string_view spec, const MethodOptions& options)
   if (transform != nullptr) m.transform = transform->make_transform(options);
   m.solver = solver->make_solver(options);
   return m;
+}
+
+MethodPolicy QuantMethod::Policy() const {
+  MethodPolicy p = solver->Policy();
+  if (transform) {
+    p.needs_calibration = true;  // a transform searches on activations
+    p.asymmetric_by_default = p.asymmetric_by_default || transform->AsymmetricByDefault();
+  }
+  return p;
 }
 
 std::vector<std::string> QuantMethod::Parts() const {

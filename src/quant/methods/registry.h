@@ -12,7 +12,11 @@ std::unique_ptr<QuantSolver> MakeRtnSolver(const MethodOptions& options);
 std::unique_ptr<QuantSolver> MakeGptqSolver(const MethodOptions& options);
 std::unique_ptr<QuantSolver> MakeGptaqSolver(const MethodOptions& options);
 
+std::unique_ptr<QuantTransform> MakeAwqTransform(const MethodOptions& options);
+std::unique_ptr<QuantSolver> MakeAwqSolver(const MethodOptions& options);
+
 std::span<const OptionSpec> GptqOptionSpecs();
+std::span<const OptionSpec> AwqOptionSpecs();
 std::span<const OptionSpec> GptaqOptionSpecs();
 
 }  // namespace faq
