@@ -42,10 +42,14 @@ void Validate(const QuantizeParams& p, const std::set<std::string>& given) {
     const bool other_scheme = (rule.bits && *rule.bits != base.bits) ||
                               (rule.group_size && *rule.group_size != base.group_size) ||
                               (rule.sym && *rule.sym != base.sym);
-    if (p.format == "gptq" && other_scheme) {
-      Fail("modules[{}] ('{}'): a GPTQ checkpoint holds one scheme in its quantization_config, and this rule would "
-           "make linears use different schemes; use --format fake for mixed schemes", i, rule.pattern);
+    if (p.format != "fake" && other_scheme) {
+      Fail("modules[{}] ('{}'): a {} checkpoint holds one scheme in its quantization_config, and this rule would "
+           "make linears use different schemes; use --format fake for mixed schemes", i, rule.pattern, p.format);
     }
+  }
+  if (p.format == "awq" && (base.bits != 4 || base.act_order)) {
+    throw UsageError(fmt::format("--format awq stores 4-bit weights in natural group order (got --bits {}{})",
+                                 base.bits, base.act_order ? " with --act-order" : ""));
   }
   if (std::filesystem::exists(p.out) && std::filesystem::exists(p.model) && std::filesystem::equivalent(p.out, p.model)) {
     throw UsageError("--out is the input model directory; refusing to overwrite it");
@@ -147,7 +151,9 @@ int RunQuantize(QuantizeParams p, bool json) {
   ModelQuantizerResult r = QuantizeModel(model, calib, p.quant);
 
   ExportOptions eo;
-  eo.format = p.format == "fake" ? ExportOptions::Format::kFake : ExportOptions::Format::kGptq;
+  eo.format = p.format == "fake"  ? ExportOptions::Format::kFake
+              : p.format == "awq" ? ExportOptions::Format::kAwq
+                                  : ExportOptions::Format::kGptq;
   WriteQuantizedCheckpoint(p.model, p.out, r.linears, r.replaced, QuantConfigExtras(p), eo);
   WriteFileAtomic(std::filesystem::path(p.out) / "quant_report.json", ReportJson(r).dump(1) + "\n");
   double loss = 0, rtn = 0;

@@ -16,6 +16,7 @@
 #include "faq/io/safetensors.h"
 #include "faq/io/safetensors_writer.h"
 #include "faq/format/tensor_io.h"
+#include "faq/format/awq_format.h"
 #include "faq/format/gptq_format.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
@@ -132,6 +133,12 @@ void AddQuantized(ShardedSafetensorsWriter& writer, const std::string& prefix, c
     AddTensor(writer, prefix + ".weight", l.Dequantize().to(ToScalarType(source_weight.dtype)));
     return;
   }
+  if (options.format == ExportOptions::Format::kAwq) {  // rows are input columns; no g_idx
+    AddTensor(writer, prefix + ".qweight", Packed(prefix, [&] { return PackAwq(l.qweight.t()); }));
+    AddTensor(writer, prefix + ".qzeros", Packed(prefix, [&] { return PackAwq(l.zeros); }));
+    AddTensor(writer, prefix + ".scales", l.scales.to(at::kHalf));
+    return;
+  }
   AddTensor(writer, prefix + ".qweight", Packed(prefix, [&] { return PackGptqQweight(l.qweight, l.scheme.bits); }));
   AddTensor(writer, prefix + ".qzeros",
             Packed(prefix, [&] { return PackGptqQzeros(l.zeros, l.scheme.bits, v1); }));
@@ -164,6 +171,19 @@ void Publish(StagingDir& staging, const fs::path& out) {
   staging.Release();
   SyncDirectory(out.parent_path());
   if (!old.empty()) fs::remove_all(old);
+}
+
+// Decoder linears of the source that stay in full precision (AWQ's modules_to_not_convert).
+std::vector<std::string> UnquantizedLinears(const SafetensorsReader& reader,
+                                            const std::map<std::string, QuantizedLinear>& linears) {
+  std::vector<std::string> out;
+  for (const auto& name : reader.Names()) {
+    if (!EndsWith(name, "_proj.weight")) continue;
+    const std::string prefix = name.substr(0, name.size() - 7);
+    if (linears.count(prefix) == 0) out.push_back(prefix);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // A replaced tensor must stand for one the source has, and must not also be a quantized
@@ -211,11 +231,17 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
   SafetensorsReader reader(source);
   CheckReplaced(replaced, linears, reader);
   const bool gptq = options.format == ExportOptions::Format::kGptq;
-  const QuantScheme scheme = export_detail::ValidateLinears(linears, reader, gptq);
+  const bool awq = options.format == ExportOptions::Format::kAwq;
+  const QuantScheme scheme = export_detail::ValidateLinears(linears, reader, gptq || awq);
   const bool v1 = scheme.sym || !options.v2_zeros_for_asym;
   if (gptq) {
     config["quantization_config"] = export_detail::BuildQuantizationConfig(
         scheme, export_detail::NeedsActOrder(linears), v1, extra_quant_config, options.producer);
+  }
+  if (awq) {
+    export_detail::CheckAwqLinears(linears);
+    config["quantization_config"] = export_detail::BuildAwqQuantizationConfig(
+        scheme, UnquantizedLinears(reader, linears), extra_quant_config, options.producer);
   }
 
   fs::create_directories(out.parent_path());
@@ -255,7 +281,7 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
   CopySideFiles(source, staging.path());
   Publish(staging, out);
   spdlog::info("exported {} quantized linears and {} replaced tensors to '{}' ({})", linears.size(), replaced.size(),
-               out.string(), gptq ? (v1 ? "gptq" : "gptq_v2") : "fake-quantized");
+               out.string(), gptq ? (v1 ? "gptq" : "gptq_v2") : awq ? "awq gemm" : "fake-quantized");
 }
 
 }  // namespace faq

@@ -175,14 +175,19 @@ nlohmann::ordered_json BuildQuantizationConfig(const QuantScheme& scheme, bool d
   q["true_sequential"] = true;
   q["damp_percent"] = 0.01;
   q["meta"] = {{"quantizer", producer}};
-  if (extra.is_null()) return q;
+  MergeExtraConfig(q, extra, {"quant_method", "bits", "group_size", "desc_act", "sym", "static_groups",
+                              "checkpoint_format", "lm_head"});
+  return q;
+}
+
+void MergeExtraConfig(nlohmann::ordered_json& q, const nlohmann::json& extra,
+                      std::initializer_list<std::string_view> layout_keys) {
+  if (extra.is_null()) return;
   if (!extra.is_object()) Fail("export: extra quantization config must be a JSON object, got {}", extra.dump());
   // Keys that describe the stored layout come from the linears themselves; the caller may
   // repeat them but not contradict them.
-  constexpr std::string_view kLayoutKeys[] = {"quant_method", "bits", "group_size", "desc_act",
-                                              "sym", "static_groups", "checkpoint_format", "lm_head"};
   for (const auto& [key, value] : extra.items()) {
-    bool layout = std::find(std::begin(kLayoutKeys), std::end(kLayoutKeys), key) != std::end(kLayoutKeys);
+    bool layout = std::find(layout_keys.begin(), layout_keys.end(), key) != layout_keys.end();
     if (layout) {
       if (nlohmann::json(q[key]) != value) {
         Fail("export: extra quantization config sets {} = {} but the quantized layers imply {}", key, value.dump(),
@@ -194,6 +199,30 @@ nlohmann::ordered_json BuildQuantizationConfig(const QuantScheme& scheme, bool d
       q[key] = value;
     }
   }
+}
+
+void CheckAwqLinears(const std::map<std::string, QuantizedLinear>& linears) {
+  for (const auto& [name, l] : linears) {
+    if (l.scheme.bits != 4) Fail("quantized linear '{}': the AWQ GEMM layout stores 4 bits, not {}", name, l.scheme.bits);
+    if (l.qweight.size(0) % 8 != 0) {
+      Fail("quantized linear '{}': out_features {} is not a multiple of 8 (AWQ packs 8 output columns a word)", name,
+           l.qweight.size(0));
+    }
+  }
+  if (NeedsActOrder(linears)) Fail("the AWQ layout has no g_idx: quantize without --act-order for --format awq");
+}
+
+nlohmann::ordered_json BuildAwqQuantizationConfig(const QuantScheme& scheme, const std::vector<std::string>& not_converted,
+                                                  const nlohmann::json& extra, const std::string& producer) {
+  nlohmann::ordered_json q;
+  q["quant_method"] = "awq";
+  q["bits"] = scheme.bits;
+  q["group_size"] = scheme.group_size;
+  q["zero_point"] = true;
+  q["version"] = "gemm";
+  q["modules_to_not_convert"] = not_converted.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(not_converted);
+  q["meta"] = {{"quantizer", producer}};
+  MergeExtraConfig(q, extra, {"quant_method", "bits", "group_size", "zero_point", "version"});
   return q;
 }
 

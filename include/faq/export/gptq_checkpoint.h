@@ -15,7 +15,7 @@
 namespace faq {
 
 struct ExportOptions {
-  enum class Format { kGptq, kFake } format = Format::kGptq;
+  enum class Format { kGptq, kAwq, kFake } format = Format::kGptq;  // kAwq: docs/formats/awq.md
   // Asymmetric schemes are written as "gptq_v2" (zero stored as is); false writes v1
   // ("gptq", zero − 1), which fails if any zero point is 0 (v1 cannot store it).
   bool v2_zeros_for_asym = true;
