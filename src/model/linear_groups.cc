@@ -15,6 +15,7 @@ struct GroupRow {
   int stage;
   SmoothingKind smoothing;
   const char* source;
+  const char* inspect;  // relative to the module ("o_proj", "down_proj")
 };
 
 // A dense block. o_proj's input is v_proj's output only when every attention head has its
@@ -24,15 +25,15 @@ std::vector<GroupRow> AttentionRows(const ModelConfig& c) {
   const SmoothingKind o_smoothing =
       c.num_key_value_heads == c.num_attention_heads ? SmoothingKind::kLinear : SmoothingKind::kNone;
   return {
-      {"self_attn.qkv", {"q_proj", "k_proj", "v_proj"}, 0, SmoothingKind::kNorm, "input_layernorm"},
-      {"self_attn.o_proj", {"o_proj"}, 1, o_smoothing, "self_attn.v_proj"},
+      {"self_attn.qkv", {"q_proj", "k_proj", "v_proj"}, 0, SmoothingKind::kNorm, "input_layernorm", "o_proj"},
+      {"self_attn.o_proj", {"o_proj"}, 1, o_smoothing, "self_attn.v_proj", "o_proj"},
   };
 }
 
 std::vector<GroupRow> DenseMlpRows() {
   return {
-      {"mlp.gate_up", {"gate_proj", "up_proj"}, 2, SmoothingKind::kNorm, "post_attention_layernorm"},
-      {"mlp.down_proj", {"down_proj"}, 3, SmoothingKind::kLinear, "mlp.up_proj"},
+      {"mlp.gate_up", {"gate_proj", "up_proj"}, 2, SmoothingKind::kNorm, "post_attention_layernorm", "down_proj"},
+      {"mlp.down_proj", {"down_proj"}, 3, SmoothingKind::kLinear, "mlp.up_proj", "down_proj"},
   };
 }
 
@@ -43,6 +44,7 @@ LinearGroup Complete(const GroupRow& row, const std::string& module) {
   g.stage = row.stage;
   g.smoothing = row.smoothing;
   g.smoothing_source = row.smoothing == SmoothingKind::kNone ? "" : row.source;
+  g.inspect_output = module + row.inspect;
   return g;
 }
 

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <set>
 
 #include "faq/quant/activation_store.h"
@@ -71,6 +72,24 @@ void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, con
     };
     model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn, &observer);
   }
+}
+
+at::Tensor CalibrationStream::ObserveOutput(int64_t layer, const DecoderLayerWeights& w, const std::string& linear,
+                                           int64_t max_tokens) const {
+  const auto batches = static_cast<int64_t>(batches_.size());
+  const int64_t per_batch = std::max<int64_t>(1, tokens_ / std::max<int64_t>(1, batches));
+  const int64_t wanted = std::clamp<int64_t>((max_tokens + per_batch - 1) / per_batch, 1, batches);
+  std::vector<at::Tensor> rows;
+  for (int64_t j = 0; j < wanted; ++j) {
+    const MicroBatch& mb = batches_[static_cast<size_t>(j * batches / wanted)];
+    LinearObserver observer = [&](const std::string& rel, const at::Tensor&, const at::Tensor& y) {
+      if (rel != linear) return;
+      at::Tensor flat = y.reshape({-1, y.size(-1)});
+      rows.push_back(y.dim() == 3 ? flat.index_select(0, mb.valid_rows) : flat);
+    };
+    model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn, &observer);
+  }
+  return rows.empty() ? at::Tensor() : at::cat(rows, 0);  // an expert may see no token of the sample
 }
 
 void CalibrationStream::Advance(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp) {

@@ -40,6 +40,11 @@ class CalibrationStream {
   // name → group name), once per group and micro-batch.
   void Observe(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp,
                const std::map<std::string, std::string>& group_of, const GroupSink& sink) const;
+  // Runs layer `layer` with weights `w` on micro-batches spread over the set, about
+  // `max_tokens` real tokens in all, and returns the output rows (real tokens only) of
+  // linear `linear` (relative name) [tokens, out]; undefined when no token reached it.
+  at::Tensor ObserveOutput(int64_t layer, const DecoderLayerWeights& w, const std::string& linear,
+                           int64_t max_tokens) const;
   // Replaces the hidden states by layer `layer`'s outputs (the next layer's inputs).
   void Advance(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp);
 

@@ -73,6 +73,10 @@ void TransformGroups(const QuantTransform& transform, const CalibrationStream& s
     auto it = stats.find(g.group.name);
     if (it == stats.end() || it->second.rows() == 0) continue;  // e.g. an expert no token reached
     GroupTensors view = ViewGroup(w, g);
+    const int64_t budget = std::max<int64_t>(transform.Needs().sample_rows, 1);
+    view.inspect = [&stream, &plan, &w, &g, budget] {
+      return stream.ObserveOutput(plan.layer, w, g.group.inspect_output, budget);
+    };
     try {
       transform.Apply(view, it->second);
     } catch (const Error& e) {

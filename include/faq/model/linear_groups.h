@@ -25,6 +25,10 @@ struct LinearGroup {
   int stage = 0;                     // true-sequential order: 0 q/k/v, 1 o, 2 gate/up, 3 down
   SmoothingKind smoothing = SmoothingKind::kNone;
   std::string smoothing_source;      // layer-relative name: "input_layernorm", "self_attn.v_proj"
+  // The linear whose output is the output of the module that consumes this group (the
+  // attention block ends in o_proj, the MLP in down_proj): where a search measures the effect
+  // of changing the group (AutoAWQ's module2inspect).
+  std::string inspect_output;
 };
 
 // The groups of decoder layer `layer`, in execution order. Every linear that is quantized

@@ -8,6 +8,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -55,6 +56,10 @@ struct GroupTensors {
   std::vector<bool> skipped;                // kept in full precision by a module rule
   at::Tensor* smoothing_norm = nullptr;     // SmoothingKind::kNorm
   Linear* smoothing_linear = nullptr;       // SmoothingKind::kLinear
+  // Runs the layer, with the weights as they are now, on a sample of the calibration set and
+  // returns the output rows [tokens, out] of the module that consumes the group
+  // (LinearGroup::inspect_output): what a search compares candidate weights on.
+  std::function<at::Tensor()> inspect;
 };
 
 class QuantTransform {

@@ -100,7 +100,7 @@ class AwqTransform : public QuantTransform {
   void Apply(GroupTensors& g, const GroupStats& stats) const override {
     at::Tensor x = stats.Sample().to(at::kFloat);
     if (g.group->smoothing != SmoothingKind::kNone) {
-      const at::Tensor s = SearchScale(g, x, stats.AbsMean());
+      const at::Tensor s = SearchScale(g, stats.AbsMean());
       Fold(g, s);
       x = x / s;
     }
@@ -114,38 +114,45 @@ class AwqTransform : public QuantTransform {
   }
 
  private:
-  // argmin over α of the group's output error with every quantized linear quantized at scales s(α).
-  at::Tensor SearchScale(const GroupTensors& g, const at::Tensor& x, const at::Tensor& x_mean) const {
-    std::vector<at::Tensor> weights, outputs;
-    for (Linear* l : g.linears) {
-      weights.push_back(l->weight.to(at::kFloat));
-      outputs.push_back(x.mm(weights.back().t()));
-    }
+  // argmin over α of the consuming module's output error (AutoAWQ's module2inspect: the
+  // attention block for q/k/v, the MLP for gate/up) with the group's linears quantized at
+  // scales s(α) and unscaled again, the layer otherwise unchanged.
+  at::Tensor SearchScale(GroupTensors& g, const at::Tensor& x_mean) const {
+    std::vector<at::Tensor> original;
+    for (Linear* l : g.linears) original.push_back(l->weight);
+    const at::Tensor reference = g.inspect();
+    bool any_quantized = false;
+    for (bool skipped : g.skipped) any_quantized = any_quantized || !skipped;
+    if (!reference.defined() || !any_quantized) return at::ones_like(x_mean);
+    std::vector<at::Tensor> weights;
+    for (const at::Tensor& w : original) weights.push_back(w.to(at::kFloat));
     const at::Tensor w_mean = WeightSalience(weights, g.schemes.front());
     double best_loss = std::numeric_limits<double>::infinity();
     at::Tensor best;
     for (int64_t r = 0; r < grid_; ++r) {
-      const double alpha = static_cast<double>(r) / static_cast<double>(grid_);
-      at::Tensor s = duo_ ? x_mean.pow(alpha) / (w_mean.pow(1.0 - alpha) + 1e-4) : x_mean.pow(alpha);
-      s = s.clamp_min(1e-4);
-      s = s / (s.max() * s.min()).sqrt();
-      s = at::where(s.isfinite(), s, at::ones_like(s));
-      double loss = 0;
-      int64_t count = 0;
+      const at::Tensor s = Candidate(x_mean, w_mean, static_cast<double>(r) / static_cast<double>(grid_));
       for (size_t i = 0; i < weights.size(); ++i) {
         if (g.skipped[i]) continue;
         const at::Tensor wq = PseudoQuantize(weights[i] * s.unsqueeze(0), g.schemes[i]) / s.unsqueeze(0);
-        loss += (x.mm(wq.t()) - outputs[i]).pow(2).sum().item<double>();
-        count += outputs[i].numel();
+        g.linears[i]->weight = wq.to(original[i].scalar_type());
       }
-      if (count == 0) return at::ones_like(x_mean);  // every linear of the group is kept in full precision
-      loss /= static_cast<double>(count);
+      const double loss = (g.inspect() - reference).to(at::kFloat).pow(2).mean().item<double>();
       if (loss < best_loss) {
         best_loss = loss;
         best = s;
       }
     }
+    for (size_t i = 0; i < original.size(); ++i) g.linears[i]->weight = original[i];
     return best;
+  }
+
+  // s = x̄^α / (w̄^(1−α) + 1e-4) (or x̄^α), floored at 1e-4 and normalised to a geometric
+  // mean of its extremes of 1.
+  at::Tensor Candidate(const at::Tensor& x_mean, const at::Tensor& w_mean, double alpha) const {
+    at::Tensor s = duo_ ? x_mean.pow(alpha) / (w_mean.pow(1.0 - alpha) + 1e-4) : x_mean.pow(alpha);
+    s = s.clamp_min(1e-4);
+    s = s / (s.max() * s.min()).sqrt();
+    return at::where(s.isfinite(), s, at::ones_like(s));
   }
 
   // The scale goes into the linears' input columns and its inverse into the input's source.
