@@ -39,6 +39,20 @@ at::Tensor InverseCholeskyUpper(at::Tensor h, double damp, SolveReport* report) 
        damp + 0.09);
 }
 
+// W + W·dXXT·H⁻¹ with the dampened H, in float64 through a Cholesky solve (as the GPTQ
+// inverse is taken): H symmetric, so (W·dXXT·H⁻¹)ᵀ = H⁻¹·(W·dXXT)ᵀ.
+at::Tensor ExactGptaqTarget(const at::Tensor& w, const at::Tensor& h, const at::Tensor& dxxt, double damp) {
+  const at::Tensor h64 = h.to(at::kDouble);
+  const double mean_diag = h64.diagonal().mean().item<double>();
+  auto [l, info] = at::linalg_cholesky_ex(h64 + at::eye(h.size(0), h64.options()) * (damp * mean_diag));
+  if (info.item<int>() != 0) {
+    Fail("GPTAQ exact form: the dampened Hessian is not positive definite (damp {:.3f}); raise --damp", damp);
+  }
+  const at::Tensor w64 = w.to(at::kDouble);
+  const at::Tensor shift = at::cholesky_solve(w64.mm(dxxt.to(at::kDouble)).t(), l).t();
+  return (w64 + shift).to(w.scalar_type());
+}
+
 }  // namespace
 
 double OutputLoss(const at::Tensor& weight, const at::Tensor& dequantized, const at::Tensor& h) {
@@ -66,7 +80,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
     if (dxxt.defined()) dxxt.index_put_({at::indexing::Slice(), dead}, 0.0);
   }
   if (dxxt.defined() && o.gptaq_exact) {  // W* = W + W·dXXT·H⁻¹, then plain GPTQ
-    w = w + w.mm(dxxt).mm(at::linalg_inv(h + at::eye(k, h.options()) * (o.damp * h.diagonal().mean().item<double>())));
+    w = ExactGptaqTarget(w, h, dxxt, o.damp);
     dxxt = at::Tensor();
   }
   std::vector<GroupGrid> static_grids;

@@ -111,6 +111,48 @@ TEST(GptqSolver, MatchesAnIndependentReferenceImplementation) {
   }
 }
 
+// GPTAQ's reference form and RTN against independent implementations of the published
+// algorithms (tests/reference/gptaq_reference.py), on a drifted input stream.
+TEST(GptaqSolver, MatchesAnIndependentReferenceImplementationAndRtnToo) {
+  const std::string python = testing::PythonPath();
+  ASSERT_FALSE(python.empty()) << "FAQ_PYTHON is not set";
+  Problem p = MakeProblem(48, 256, 900, 14);
+  at::Generator gen = at::detail::createCPUGenerator(15);
+  const at::Tensor x_q = p.x + p.x.mm(0.1 * at::randn({256, 256}, gen) / 16.0);
+  HessianAccumulator acc(256, /*asymmetric=*/true);
+  acc.Add(x_q, p.x);
+  testing::TempDir dir;
+  at::Tensor w = p.w.contiguous(), h = acc.H().contiguous(), dxxt = acc.DXXT().contiguous();
+  WriteSafetensors(dir / "in.safetensors", {ToWrite("w", w), ToWrite("h", h), ToWrite("dxxt", dxxt)});
+  std::filesystem::create_directories(dir / "out");
+  auto r = testing::Run({python, (testing::SourceDir() / "tests/reference/gptaq_reference.py").string(),
+                         (dir / "in.safetensors").string(), (dir / "out" / "ref.safetensors").string(), "0.25"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  SafetensorsReader ref(dir / "out");
+  for (int bits : {3, 4}) {
+    for (int64_t gs : {int64_t{32}, int64_t{-1}}) {
+      for (bool sym : {true, false}) {
+        for (bool act : {false, true}) {
+          SCOPED_TRACE(::testing::Message() << "bits " << bits << " gs " << gs << " sym " << sym << " act " << act);
+          const std::string scheme = fmt::format("b{}_g{}_s{}", bits, gs, sym ? 1 : 0);
+          GptqOptions o;
+          o.scheme = {bits, gs, sym, act, false};
+          o.gptaq_alpha = 0.25;
+          SolveReport report;
+          const at::Tensor ours = GptqSolve(w, h, dxxt, o, &report).Dequantize();
+          const at::Tensor expected = LoadTensor(ref, fmt::format("gptaq_{}_a{}", scheme, act ? 1 : 0), at::kFloat);
+          const double differ = (ours - expected).abs().gt(1e-5).to(at::kDouble).mean().item<double>();
+          EXPECT_LT(differ, 0.002) << "fraction of GPTAQ weights that differ from the reference";
+          if (!act) {
+            const at::Tensor rtn = RtnSolve(w, o.scheme).Dequantize();
+            EXPECT_TRUE(at::allclose(rtn, LoadTensor(ref, "rtn_" + scheme, at::kFloat), 0, 1e-6)) << "RTN";
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(GptqSolver, EightBitsIsNearlyLossless) {
   Problem p = MakeProblem(32, 128, 600, 3);
   GptqOptions o;
