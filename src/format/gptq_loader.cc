@@ -76,7 +76,7 @@ std::optional<GptqCheckpointConfig> ReadGptqConfig(const nlohmann::json& model_c
   if (!q->is_object()) Fail("{}: quantization_config must be an object, got {}", label, q->dump());
   std::string method = Lower(Field<std::string>(*q, "quant_method", "", label));
   if (method != "gptq") {
-    Fail("{}: quantization_config.quant_method is '{}'; faq reads GPTQ checkpoints only", label,
+    Fail("{}: quantization_config.quant_method is '{}'; faq reads GPTQ and AWQ (GEMM) checkpoints", label,
          method.empty() ? "(missing)" : method);
   }
   GptqCheckpointConfig c;

@@ -22,7 +22,11 @@ PeakMemory EstimatePeakMemory(const ModelConfig& c, const CalibrationSet& calib,
   const uint64_t k_max = static_cast<uint64_t>(
       std::max(c.hidden_size, c.num_experts > 0 ? c.moe_intermediate_size : c.intermediate_size));
   const uint64_t hessians = 4 * k_max * k_max * 4 * streams;  // fp32, up to four groups of a stage at once
-  const uint64_t temporaries = static_cast<uint64_t>(o.micro_batch * calib.ids.size(1)) * inter * element * 3;
+  uint64_t temporaries = static_cast<uint64_t>(o.micro_batch * calib.ids.size(1)) * inter * element * 3;
+  if (method.transform) {  // a search's input sample and the inspected module outputs it compares
+    const auto rows = static_cast<uint64_t>(method.transform->Needs().sample_rows);
+    temporaries += rows * (k_max + 2 * static_cast<uint64_t>(c.hidden_size)) * 4;
+  }
   // Offloaded activations live in the page cache, not in the planned resident set.
   const bool hidden_on_device = device.is_cuda() && !o.activations_on_host && o.offload_dir.empty();
   const uint64_t hidden_resident = o.offload_dir.empty() ? hidden : 0;

@@ -152,10 +152,16 @@ TEST_F(ExportErrors, LoaderRejectsMismatchedConfigAndOtherMethods) {
   std::string msg = ErrorOf([&] { CausalLM(tmp_ / "out").Layer(0); });
   EXPECT_NE(msg.find("qweight' has shape [8, 128], expected [16, 128]"), std::string::npos) << msg;
   edited = config;
-  edited["quantization_config"]["quant_method"] = "awq";
+  edited["quantization_config"]["quant_method"] = "bitsandbytes";
   WriteFileAtomic(tmp_ / "out" / "config.json", edited.dump());
   msg = ErrorOf([&] { CausalLM(tmp_ / "out").Layer(0); });
-  EXPECT_NE(msg.find("faq reads GPTQ checkpoints only"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("faq reads GPTQ and AWQ (GEMM) checkpoints"), std::string::npos) << msg;
+  // GPTQ tensors under an AWQ config: the AWQ reader names the tensor whose layout is wrong.
+  edited["quantization_config"]["quant_method"] = "awq";
+  edited["quantization_config"]["bits"] = 4;
+  WriteFileAtomic(tmp_ / "out" / "config.json", edited.dump());
+  msg = ErrorOf([&] { CausalLM(tmp_ / "out").Layer(0); });
+  EXPECT_NE(msg.find("AWQ tensor 'model.layers.0.self_attn.q_proj.qweight' has shape"), std::string::npos) << msg;
   // Exporting from an already quantized model is refused up front.
   WriteFileAtomic(tmp_ / "out" / "config.json", config.dump());
   msg = ErrorOf([&] { WriteQuantizedCheckpoint(tmp_ / "out", tmp_ / "again", linears_, {}, {}); });
