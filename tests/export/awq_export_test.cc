@@ -36,15 +36,6 @@ TEST(AwqFormat, PacksEightOutputColumnsInTheInterleavedOrder) {
   EXPECT_NE(ErrorOf([] { PackAwq(at::zeros({2, 12}, at::kInt)); }).find("multiple of 8"), std::string::npos);
 }
 
-std::map<std::string, at::Tensor> LoadedWeights(const fs::path& dir) {
-  CausalLM model(dir);
-  std::map<std::string, at::Tensor> out;
-  for (int64_t i = 0; i < model.NumLayers(); ++i) {
-    auto layer = std::make_shared<DecoderLayerWeights>(*model.Layer(i));
-    for (auto& [rel, linear] : layer->Linears()) out[LayerPrefix(i) + rel] = linear->weight;
-  }
-  return out;
-}
 
 class AwqExport : public ::testing::Test {
  protected:
@@ -75,7 +66,7 @@ TEST_F(AwqExport, ReloadedWeightsEqualTheDequantizedOnesWithHalfScales) {
   const std::string p = "model.layers.0.mlp.down_proj";
   EXPECT_EQ(reader.Entry(p + ".qweight").shape, (std::vector<int64_t>{128, 64 / 8}));
   EXPECT_FALSE(reader.Contains(p + ".g_idx"));
-  const auto loaded = LoadedWeights(tmp_ / "awq");
+  const auto loaded = testing::LoadedLinears(tmp_ / "awq");
   for (const auto& [name, l] : linears_) {
     const at::Tensor expected = testing::WithHalfScales(l).Dequantize();
     EXPECT_LE((loaded.at(name) - expected).abs().max().item<double>(), 1e-6 * l.scales.abs().max().item<double>())

@@ -89,4 +89,14 @@ QuantizedLinear WithHalfScales(const QuantizedLinear& l) {
   return h;
 }
 
+std::map<std::string, at::Tensor> LoadedLinears(const std::filesystem::path& dir) {
+  CausalLM model(dir);
+  std::map<std::string, at::Tensor> out;
+  for (int64_t i = 0; i < model.NumLayers(); ++i) {
+    auto layer = std::make_shared<DecoderLayerWeights>(*model.Layer(i));
+    for (auto& [rel, linear] : layer->Linears()) out[LayerPrefix(i) + rel] = linear->weight;
+  }
+  return out;
+}
+
 }  // namespace faq::testing

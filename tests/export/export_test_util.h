@@ -25,6 +25,10 @@ QuantizedLinear RtnQuantize(const at::Tensor& w, const QuantScheme& scheme, cons
 std::map<std::string, QuantizedLinear> QuantizeAll(const std::filesystem::path& dir, const QuantScheme& scheme,
                                                    uint64_t seed = 1);
 
+// Every decoder linear's weight as faq loads the model in `dir` (fp32), by full HF name
+// without ".weight".
+std::map<std::string, at::Tensor> LoadedLinears(const std::filesystem::path& dir);
+
 // The same linear with its scales rounded to fp16 (what a GPTQ checkpoint stores).
 QuantizedLinear WithHalfScales(const QuantizedLinear& l);
 

@@ -49,15 +49,6 @@ nlohmann::json QuantConfig(const fs::path& dir) {
 }
 
 // Every weight faq loads for each quantized linear, by full HF name.
-std::map<std::string, at::Tensor> LoadedLinears(const fs::path& dir) {
-  CausalLM model(dir);
-  std::map<std::string, at::Tensor> out;
-  for (int64_t i = 0; i < model.NumLayers(); ++i) {
-    auto layer = std::make_shared<DecoderLayerWeights>(*model.Layer(i));
-    for (auto& [rel, linear] : layer->Linears()) out[LayerPrefix(i) + rel] = linear->weight;
-  }
-  return out;
-}
 
 double MaxScale(const QuantizedLinear& l) { return l.scales.abs().max().item<double>(); }
 
@@ -74,8 +65,8 @@ TEST_P(GptqExport, ReloadedWeightsEqualDequantize) {
   fake.format = ExportOptions::Format::kFake;
   WriteQuantizedCheckpoint(tmp / "src", tmp / "fake", linears, {}, fake);
 
-  auto gptq_w = LoadedLinears(tmp / "gptq");
-  auto fake_w = LoadedLinears(tmp / "fake");
+  auto gptq_w = testing::LoadedLinears(tmp / "gptq");
+  auto fake_w = testing::LoadedLinears(tmp / "fake");
   for (const auto& [name, l] : linears) {
     // GPTQ stores fp16 scales, so it reproduces the dequantization with rounded scales.
     at::Tensor expected_gptq = testing::WithHalfScales(l).Dequantize();
@@ -210,7 +201,7 @@ TEST(GptqExportFiles, ShardedBf16SourceSideFilesAndReplacingAnOldExport) {
 
 // Writes faq's loaded weights of `dir` for the Python reader to compare against.
 void WriteFaqWeights(const fs::path& dir, const fs::path& file) {
-  auto weights = LoadedLinears(dir);
+  auto weights = testing::LoadedLinears(dir);
   std::vector<TensorToWrite> tensors;
   for (auto& [name, w] : weights) {
     w = w.to(at::kFloat).contiguous();

@@ -9,6 +9,7 @@
 #include "faq/format/tensor_io.h"
 #include "faq/model/random_model.h"
 #include "faq/quant/model_quantizer.h"
+#include "faq/quant/smoothing.h"
 #include "faq/util/error.h"
 #include "support/test_env.h"
 
@@ -26,14 +27,7 @@ class SqrtSalienceTransform : public QuantTransform {
   void Apply(GroupTensors& g, const GroupStats& stats) const override {
     if (g.group->smoothing == SmoothingKind::kNone) return;
     at::Tensor s = stats.AbsMean().clamp_min(1e-5).sqrt();
-    s = s / (s.max() * s.min()).sqrt();
-    for (Linear* l : g.linears) l->weight = l->weight * s.to(l->weight.scalar_type()).unsqueeze(0);
-    if (g.smoothing_norm != nullptr) *g.smoothing_norm = *g.smoothing_norm / s.to(g.smoothing_norm->scalar_type());
-    if (g.smoothing_linear != nullptr) {
-      Linear& src = *g.smoothing_linear;
-      src.weight = src.weight / s.to(src.weight.scalar_type()).unsqueeze(1);
-      if (src.bias.defined()) src.bias = src.bias / s.to(src.bias.scalar_type());
-    }
+    FoldSmoothingScale(g, s / (s.max() * s.min()).sqrt());
   }
 };
 

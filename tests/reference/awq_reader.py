@@ -13,17 +13,11 @@ import os
 import sys
 
 import numpy as np
-from safetensors.numpy import load_file
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gptq_reader import expect, load_dir  # noqa: E402  (reading a checkpoint directory)
 
 AWQ_REVERSE_ORDER = [0, 4, 1, 5, 2, 6, 3, 7]
-
-
-def load_dir(model_dir):
-    tensors = {}
-    for name in sorted(os.listdir(model_dir)):
-        if name.endswith(".safetensors"):
-            tensors.update(load_file(os.path.join(model_dir, name)))
-    return tensors
 
 
 def unpack(words):
@@ -33,11 +27,6 @@ def unpack(words):
     for j in range(8):
         out[:, j::8] = (w >> (4 * AWQ_REVERSE_ORDER[j])) & 0xF
     return out
-
-
-def expect(cond, message):
-    if not cond:
-        sys.exit(message)
 
 
 def main():

@@ -13,18 +13,14 @@ Usage: awq_reference.py --model DIR --calib FILE.jsonl --nsamples N --seqlen T -
 """
 import argparse
 import json
+import os
+import sys
 
 import torch
 from transformers import AutoModelForCausalLM
 
-
-def stream(path):
-    ids = []
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                ids.extend(json.loads(line)["input_ids"])
-    return ids
+sys.path.insert(0, os.path.dirname(__file__))
+from gptq_pipeline import stream  # noqa: E402  (the token stream of a calibration file)
 
 
 def pseudo_quantize(w, bits, group):

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "faq/quant/method.h"
+#include "faq/quant/smoothing.h"
 #include "faq/util/error.h"
 #include "registry.h"
 
@@ -101,7 +102,7 @@ class AwqTransform : public QuantTransform {
     at::Tensor x = stats.Sample().to(at::kFloat);
     if (g.group->smoothing != SmoothingKind::kNone) {
       const at::Tensor s = SearchScale(g, stats.AbsMean());
-      Fold(g, s);
+      FoldSmoothingScale(g, s);
       x = x / s;
     }
     if (!clip_) return;
@@ -153,17 +154,6 @@ class AwqTransform : public QuantTransform {
     s = s.clamp_min(1e-4);
     s = s / (s.max() * s.min()).sqrt();
     return at::where(s.isfinite(), s, at::ones_like(s));
-  }
-
-  // The scale goes into the linears' input columns and its inverse into the input's source.
-  static void Fold(GroupTensors& g, const at::Tensor& s) {
-    for (Linear* l : g.linears) l->weight = l->weight * s.to(l->weight.scalar_type()).unsqueeze(0);
-    if (g.smoothing_norm != nullptr) *g.smoothing_norm = *g.smoothing_norm / s.to(g.smoothing_norm->scalar_type());
-    if (g.smoothing_linear != nullptr) {
-      Linear& src = *g.smoothing_linear;
-      src.weight = src.weight / s.to(src.weight.scalar_type()).unsqueeze(1);
-      if (src.bias.defined()) src.bias = src.bias / s.to(src.bias.scalar_type());
-    }
   }
 
   // Per output row and input group, the range m ≤ max|w| (down to half of it) whose
