@@ -3,9 +3,9 @@
 // carry parts only `--format spqr` (or fake) stores.
 //
 // Options: `--bits` gives the weight bits and `--act-order` the column order, as for GPTQ;
-// SpQR's groups come from its own `--spqr-group-size` (default 16, README β₁) and
-// `--group-size` is not read (it stays the GPTQ/RTN setting, and the report's rtn_loss uses
-// it). Damping is its own `--spqr-damp` (default 1.0, the README's percdamp), not GPTQ's
+// SpQR's groups come from its own `--spqr-group-size` (default 16, README β₁), which the loop
+// puts in the scheme in place of `--group-size` (MethodPolicy::own_group_size: `--group-size`
+// is not read; a module rule's group_size still applies). Damping is its own `--spqr-damp` (default 1.0, the README's percdamp), not GPTQ's
 // `--damp` (0.01), so that a config quantizing with both keeps each method's default.
 #include <cmath>
 
@@ -55,13 +55,16 @@ class SpqrSolver : public QuantSolver {
     options_.damp = o.GetFloat("spqr_damp");
   }
   std::string_view Name() const override { return "spqr"; }
-  MethodPolicy Policy() const override { return {.needs_calibration = true, .asymmetric_by_default = true}; }
+  MethodPolicy Policy() const override {
+    return {.needs_calibration = true, .asymmetric_by_default = true, .own_group_size = options_.group_size};
+  }
   StatsRequest Needs() const override { return {.hessian = true}; }
   QuantizedLinear Solve(const at::Tensor& weight, const GroupStats* stats, const QuantScheme& scheme,
                         SolveReport* report) const override {
     if (stats == nullptr || stats->rows() == 0) Fail("spqr needs calibration inputs, and this linear saw none");
     SpqrOptions o = options_;
     o.bits = scheme.bits;
+    o.group_size = scheme.group_size;  // --spqr-group-size, through the loop (own_group_size)
     o.act_order = scheme.act_order;
     return SpqrSolve(weight, stats->H(), o, report);
   }
