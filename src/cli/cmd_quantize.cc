@@ -47,6 +47,11 @@ void Validate(const QuantizeParams& p, const std::set<std::string>& given) {
            "make linears use different schemes; use --format fake for mixed schemes", i, rule.pattern, p.format);
     }
   }
+  if ((method.solver->Name() == "spqr") != (p.format == "spqr") && p.format != "fake") {
+    throw UsageError(fmt::format("--format {} with --method {}: SpQR's outliers and quantized stats are stored by "
+                                 "--format spqr (or fake) only, and --format spqr stores SpQR linears only",
+                                 p.format, p.quant.method));
+  }
   if (p.format == "awq" && (base.bits != 4 || base.act_order)) {
     throw UsageError(fmt::format("--format awq stores 4-bit weights in natural group order (got --bits {}{})",
                                  base.bits, base.act_order ? " with --act-order" : ""));
@@ -151,10 +156,11 @@ int RunQuantize(QuantizeParams p, bool json) {
   ModelQuantizerResult r = QuantizeModel(model, calib, p.quant);
 
   ExportOptions eo;
-  eo.format = p.format == "fake"  ? ExportOptions::Format::kFake
-              : p.format == "awq" ? ExportOptions::Format::kAwq
-                                  : ExportOptions::Format::kGptq;
-  WriteQuantizedCheckpoint(p.model, p.out, r.linears, r.replaced, QuantConfigExtras(p), eo);
+  eo.format = p.format == "fake"   ? ExportOptions::Format::kFake
+              : p.format == "awq"  ? ExportOptions::Format::kAwq
+              : p.format == "spqr" ? ExportOptions::Format::kSpqr
+                                   : ExportOptions::Format::kGptq;
+  const ExportSummary written = WriteQuantizedCheckpoint(p.model, p.out, r.linears, r.replaced, QuantConfigExtras(p), eo);
   WriteFileAtomic(std::filesystem::path(p.out) / "quant_report.json", ReportJson(r).dump(1) + "\n");
   double loss = 0, rtn = 0;
   for (const auto& row : r.reports) {
@@ -162,10 +168,15 @@ int RunQuantize(QuantizeParams p, bool json) {
     rtn += row.rtn_loss;
   }
   if (json) {
-    PrintJsonResult({{"out", p.out}, {"format", p.format}, {"method", p.quant.method}, {"bits", p.quant.scheme.bits},
+    nlohmann::json result = {{"out", p.out}, {"format", p.format}, {"method", p.quant.method}, {"bits", p.quant.scheme.bits},
                      {"group_size", p.quant.scheme.group_size}, {"linears", r.linears.size()},
                      {"replaced", r.replaced.size()}, {"device", model.device().str()}, {"total_loss", loss},
-                     {"total_rtn_loss", rtn}, {"seconds", r.seconds}});
+                     {"total_rtn_loss", rtn}, {"seconds", r.seconds}};
+    if (eo.format == ExportOptions::Format::kSpqr) {
+      result["avg_bits"] = written.avg_bits;
+      result["outliers"] = written.outliers;
+    }
+    PrintJsonResult(result);
   } else {
     PrintTable(r);
     fmt::print("wrote {} ({} linears quantized, {:.1f} s)\n", p.out, r.linears.size(), r.seconds);
@@ -196,6 +207,9 @@ void RegisterQuantize(CLI::App& app, CommandBody& run) {
     std::set<std::string> given;
     if (!config->empty()) ApplyQuantizeYaml(*config, *p, given);
     flags->Apply(*p, given);
+    if (given.count("format") == 0 && MakeQuantMethod(p->quant.method, p->quant.method_options).solver->Name() == "spqr") {
+      p->format = "spqr";  // the one packed layout that stores SpQR's parts
+    }
     Validate(*p, given);
     if (given.count("sym") == 0 && MakeQuantMethod(p->quant.method, p->quant.method_options).Policy().asymmetric_by_default) {
       p->quant.scheme.sym = false;  // the method's own default scheme (AWQ: zero points)

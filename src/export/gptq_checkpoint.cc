@@ -22,6 +22,7 @@
 #include "faq/util/error.h"
 #include "faq/util/log.h"
 #include "gptq_export_checks.h"
+#include "spqr_export.h"
 
 namespace faq {
 namespace {
@@ -127,6 +128,16 @@ at::Tensor Packed(const std::string& layer, F&& pack) {
   }
 }
 
+// Adds the SpQR tensors of `l` and returns their size in bits, as stored.
+uint64_t AddSpqr(ShardedSafetensorsWriter& writer, const std::string& prefix, const QuantizedLinear& l) {
+  uint64_t bits = 0;
+  for (const auto& [suffix, t] : PackSpqrLinear(l, fmt::format("quantized linear '{}'", prefix))) {
+    AddTensor(writer, prefix + "." + suffix, t);
+    bits += static_cast<uint64_t>(t.numel()) * t.element_size() * 8;
+  }
+  return bits;
+}
+
 void AddQuantized(ShardedSafetensorsWriter& writer, const std::string& prefix, const QuantizedLinear& l,
                   const TensorEntry& source_weight, const ExportOptions& options, bool v1) {
   if (options.format == ExportOptions::Format::kFake) {
@@ -208,16 +219,23 @@ void CheckReplaced(const std::map<std::string, at::Tensor>& replaced,
 
 }  // namespace
 
-void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_dir,
-                              const std::map<std::string, QuantizedLinear>& linears,
-                              const nlohmann::json& extra_quant_config, const ExportOptions& options) {
-  WriteQuantizedCheckpoint(source_dir, out_dir, linears, {}, extra_quant_config, options);
+ExportOptions::Format PackedFormatFor(const std::map<std::string, QuantizedLinear>& linears) {
+  for (const auto& [name, l] : linears) {
+    if (l.HasSpqrParts()) return ExportOptions::Format::kSpqr;
+  }
+  return ExportOptions::Format::kGptq;
 }
 
-void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_dir,
-                              const std::map<std::string, QuantizedLinear>& linears,
-                              const std::map<std::string, at::Tensor>& replaced,
-                              const nlohmann::json& extra_quant_config, const ExportOptions& options) {
+ExportSummary WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_dir,
+                                       const std::map<std::string, QuantizedLinear>& linears,
+                                       const nlohmann::json& extra_quant_config, const ExportOptions& options) {
+  return WriteQuantizedCheckpoint(source_dir, out_dir, linears, {}, extra_quant_config, options);
+}
+
+ExportSummary WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_dir,
+                                       const std::map<std::string, QuantizedLinear>& linears,
+                                       const std::map<std::string, at::Tensor>& replaced,
+                                       const nlohmann::json& extra_quant_config, const ExportOptions& options) {
   const fs::path source = Normalise(source_dir), out = Normalise(out_dir);
   CheckDirectories(source, out);
   const fs::path config_path = source / "config.json";
@@ -232,7 +250,9 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
   CheckReplaced(replaced, linears, reader);
   const bool gptq = options.format == ExportOptions::Format::kGptq;
   const bool awq = options.format == ExportOptions::Format::kAwq;
-  const QuantScheme scheme = export_detail::ValidateLinears(linears, reader, gptq || awq);
+  const bool spqr = options.format == ExportOptions::Format::kSpqr;
+  export_detail::CheckFormatHolds(linears, options.format);
+  const QuantScheme scheme = export_detail::ValidateLinears(linears, reader, gptq || awq || spqr);
   const bool v1 = scheme.sym || !options.v2_zeros_for_asym;
   if (gptq) {
     config["quantization_config"] = export_detail::BuildQuantizationConfig(
@@ -243,6 +263,13 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
     config["quantization_config"] = export_detail::BuildAwqQuantizationConfig(
         scheme, UnquantizedLinears(reader, linears), extra_quant_config, options.producer);
   }
+  if (spqr) {
+    config["quantization_config"] = export_detail::BuildSpqrQuantizationConfig(
+        export_detail::CommonSpqrLayout(linears), export_detail::NeedsActOrder(linears), extra_quant_config,
+        options.producer);
+  }
+  ExportSummary summary;
+  uint64_t stored_bits = 0, params = 0;
 
   fs::create_directories(out.parent_path());
   StagingDir staging(out.parent_path() / fmt::format(".{}.faq-partial-{}", out.filename().string(), ::getpid()));
@@ -262,6 +289,11 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
       auto it = prefix.empty() ? linears.end() : linears.find(prefix);
       if (it == linears.end()) {
         AddCopy(writer, reader, name);
+      } else if (EndsWith(name, ".weight") && spqr) {
+        stored_bits += AddSpqr(writer, prefix, it->second);
+        params += static_cast<uint64_t>(it->second.qweight.numel());
+        if (it->second.outliers.defined()) summary.outliers += it->second.outliers._nnz();
+        reader.Release(name);
       } else if (EndsWith(name, ".weight")) {
         AddQuantized(writer, prefix, it->second, reader.Entry(name), options, v1);
         reader.Release(name);
@@ -277,11 +309,17 @@ void WriteQuantizedCheckpoint(const fs::path& source_dir, const fs::path& out_di
     Fail("export: {} of {} replaced tensors were written; the others would have been copied from the source",
          replaced_written, replaced.size());
   }
+  if (spqr) {  // counted from what was written, so it holds for the stored layout exactly
+    summary.avg_bits = params > 0 ? static_cast<double>(stored_bits) / static_cast<double>(params) : 0.0;
+    config["quantization_config"]["avg_bits"] = summary.avg_bits;
+    config["quantization_config"]["outlier_count"] = summary.outliers;
+  }
   WriteFileAtomic(staging.path() / "config.json", config.dump(2) + "\n");
   CopySideFiles(source, staging.path());
   Publish(staging, out);
   spdlog::info("exported {} quantized linears and {} replaced tensors to '{}' ({})", linears.size(), replaced.size(),
-               out.string(), gptq ? (v1 ? "gptq" : "gptq_v2") : awq ? "awq gemm" : "fake-quantized");
+               out.string(), gptq ? (v1 ? "gptq" : "gptq_v2") : awq ? "awq gemm" : spqr ? "spqr" : "fake-quantized");
+  return summary;
 }
 
 }  // namespace faq

@@ -61,7 +61,9 @@ void CheckOne(const std::string& name, const QuantizedLinear& l, const Safetenso
          name, k, s.group_size);
   }
   const int64_t groups = s.group_size > 0 ? k / s.group_size : 1;
-  if (!IsInteger(l.qweight) || !IsInteger(l.zeros) || !IsInteger(l.g_idx)) {
+  // SpQR's zero points are quantized themselves, so they are fractional (and may leave [0, maxq]).
+  const bool fractional_zeros = l.HasSpqrParts() && l.zeros.defined() && at::isFloatingType(l.zeros.scalar_type());
+  if (!IsInteger(l.qweight) || !(IsInteger(l.zeros) || fractional_zeros) || !IsInteger(l.g_idx)) {
     Fail("quantized linear '{}': qweight, zeros and g_idx must be integer tensors", name);
   }
   if (!l.scales.defined() || !at::isFloatingType(l.scales.scalar_type())) {
@@ -86,7 +88,7 @@ void CheckOne(const std::string& name, const QuantizedLinear& l, const Safetenso
     }
   };
   check_range(l.qweight, "qweight codes", maxq);
-  check_range(l.zeros, "zero points", maxq);
+  if (!fractional_zeros) check_range(l.zeros, "zero points", maxq);
   check_range(l.g_idx, "g_idx", groups - 1);
   if (s.sym && l.zeros.numel() > 0 && !l.zeros.eq(int64_t{1} << (s.bits - 1)).all().item<bool>()) {
     // Marlin ignores qzeros and assumes the midpoint, so any other zero would dequantize wrongly.

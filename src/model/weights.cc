@@ -8,6 +8,7 @@
 #include "faq/format/tensor_io.h"
 #include "faq/format/awq_format.h"
 #include "faq/format/gptq_loader.h"
+#include "faq/format/spqr_loader.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 
@@ -29,17 +30,19 @@ std::string GptqPrefixOf(const SafetensorsReader& reader, const std::string& nam
   return HasGptqWeight(reader, prefix) ? prefix : "";
 }
 
-// A packed linear in the layout config.json's quantization_config names (GPTQ or AWQ).
+// A packed linear in the layout config.json's quantization_config names (GPTQ, AWQ or SpQR).
 at::Tensor LoadGptq(const SafetensorsReader& reader, const nlohmann::json& raw_config, const std::string& prefix,
                     const std::vector<int64_t>& shape, at::ScalarType type) {
   const std::string label = (reader.dir() / "config.json").string();
+  if (shape.size() != 2) Fail("model '{}': '{}.qweight' found where a {}-D tensor is expected", reader.dir().string(), prefix, shape.size());
+  if (auto spqr = ReadSpqrConfig(raw_config, label)) {
+    return DequantizeSpqrWeight(reader, prefix, *spqr, shape[0], shape[1]).to(type);
+  }
   if (auto awq = ReadAwqConfig(raw_config, label)) {
-    if (shape.size() != 2) Fail("model '{}': '{}.qweight' found where a {}-D tensor is expected", reader.dir().string(), prefix, shape.size());
     return DequantizeAwqWeight(reader, prefix, *awq, shape[0], shape[1]).to(type);
   }
   auto gptq = ReadGptqConfig(raw_config, label);
   if (!gptq) Fail("model '{}': '{}.qweight' is present but config.json has no quantization_config", reader.dir().string(), prefix);
-  if (shape.size() != 2) Fail("model '{}': '{}.qweight' found where a {}-D tensor is expected", reader.dir().string(), prefix, shape.size());
   return DequantizeGptqWeight(reader, prefix, *gptq, shape[0], shape[1]).to(type);
 }
 

@@ -14,10 +14,8 @@
 #include "faq/util/error.h"
 
 namespace faq {
-namespace {
 
-// U with H⁻¹ = UᵀU (upper Cholesky factor of the inverse), retrying with growing damp.
-at::Tensor InverseCholeskyUpper(at::Tensor h, double damp, SolveReport* report) {
+at::Tensor InverseHessianCholesky(const at::Tensor& h, double damp, SolveReport* report) {
   const double mean_diag = h.diagonal().mean().item<double>();
   at::Tensor eye = at::eye(h.size(0), h.options());
   for (int attempt = 0; attempt < 10; ++attempt) {
@@ -38,6 +36,8 @@ at::Tensor InverseCholeskyUpper(at::Tensor h, double damp, SolveReport* report) 
        "degenerate for this layer",
        damp + 0.09);
 }
+
+namespace {
 
 // W + W·dXXT·H⁻¹ with the dampened H, in float64 through a Cholesky solve (as the GPTQ
 // inverse is taken): H symmetric, so (W·dXXT·H⁻¹)ᵀ = H⁻¹·(W·dXXT)ᵀ.
@@ -95,7 +95,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
     h = h.index_select(0, perm).index_select(1, perm);
     if (dxxt.defined()) dxxt = dxxt.index_select(0, perm).index_select(1, perm);
   }
-  at::Tensor u = InverseCholeskyUpper(h, o.damp, report).contiguous();
+  at::Tensor u = InverseHessianCholesky(h, o.damp, report).contiguous();
   at::Tensor p;  // GPTAQ reference correction, strictly upper triangular
   if (dxxt.defined()) p = (o.gptaq_alpha * at::triu(dxxt.mm(u.t()), 1).mm(u)).contiguous();
 

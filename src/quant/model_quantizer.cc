@@ -169,7 +169,9 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
   const auto start = std::chrono::steady_clock::now();
   const ModelConfig& config = model.config();
   CheckSupported(config, method);
-  const SchemeRules rules(o);
+  ModelQuantizerOptions scheme_options = o;
+  if (const int64_t own = method.Policy().own_group_size; own != 0) scheme_options.scheme.group_size = own;
+  const SchemeRules rules(scheme_options);
   CheckGroupWidths(config, rules);
   CalibrationStream stream(model, calib,
                            {.micro_batch = o.micro_batch,

@@ -25,7 +25,7 @@ std::string Positive(const OptionValue& v) { return std::get<int64_t>(v) > 0 ? "
 std::string NonNegative(const OptionValue& v) { return std::get<int64_t>(v) >= 0 ? "" : "an integer >= 0"; }
 std::string Format(const OptionValue& v) {
   const auto& s = std::get<std::string>(v);
-  return s == "gptq" || s == "awq" || s == "fake" ? "" : "gptq, awq or fake";
+  return s == "gptq" || s == "awq" || s == "spqr" || s == "fake" ? "" : "gptq, awq, spqr or fake";
 }
 std::string CalibMode(const OptionValue& v) {
   const auto& s = std::get<std::string>(v);
@@ -77,7 +77,8 @@ std::vector<QuantizeOption> GeneralOptions() {
       {{"micro-batch", T::kInt, int64_t{4}, "Calibration samples per forward call", &Positive}, {},
        FAQ_FIELD(int64_t, p.quant.micro_batch)},
       {{"format", T::kString, std::string("gptq"),
-        "gptq (packed, vLLM-loadable) | awq (AutoAWQ GEMM layout, 4-bit, vLLM-loadable) | fake (dequantized weights)",
+        "gptq (packed, vLLM-loadable) | awq (AutoAWQ GEMM layout, 4-bit, vLLM-loadable) | spqr (faq's SpQR layout, "
+        "the default for --method spqr) | fake (dequantized weights)",
         &Format}, {}, FAQ_FIELD(std::string, p.format)},
       {DeviceOptionSpec(), {}, FAQ_FIELD(std::string, p.device)},
       {DtypeOptionSpec("fp32"), {}, FAQ_FIELD(std::string, p.dtype)},

@@ -86,10 +86,12 @@ TEST_F(MethodContract, EveryMethodAndPairQuantizesExportsAndLoadsBack) {
     ModelQuantizerResult r = QuantizeModel(model, calib_, Options(spec));
     EXPECT_EQ(r.linears.size(), 2u * 7u);
     EXPECT_EQ(r.reports.size(), 2u * 7u);
-    for (const auto& format : {ExportOptions::Format::kGptq, ExportOptions::Format::kFake}) {
+    // The packed format is the one that stores what the method produced (GPTQ, or SpQR's own).
+    const ExportOptions::Format packed = PackedFormatFor(r.linears);
+    for (const auto& format : {packed, ExportOptions::Format::kFake}) {
       ExportOptions eo;
       eo.format = format;
-      const auto out = dir_ / (spec + (format == ExportOptions::Format::kGptq ? "-gptq" : "-fake"));
+      const auto out = dir_ / (spec + (format == packed ? "-gptq" : "-fake"));
       WriteQuantizedCheckpoint(dir_ / "m", out, r.linears, r.replaced, {{"method", spec}}, eo);
       const double ppl = Perplexity(out);
       EXPECT_TRUE(std::isfinite(ppl));

@@ -5,6 +5,8 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 namespace faq {
 
@@ -17,18 +19,30 @@ struct QuantScheme {
   bool static_groups = false;   // groups fixed in natural column order before act-order
 };
 
-// W_deq[n, k] = scales[g_idx[k], n] · (qweight[n, k] − zeros[g_idx[k], n]).
+// W_deq[n, k] = scales[g_idx[k], n] · (qweight[n, k] − zeros[g_idx[k], n]) + outliers[n, k].
 struct QuantizedLinear {
   QuantScheme scheme;
   at::Tensor qweight;  // int32 [N, K], codes in [0, 2^bits − 1]
   at::Tensor scales;   // float32 [G, N]
-  at::Tensor zeros;    // int32 [G, N], in [0, 2^bits − 1]; 2^(bits−1) when symmetric
+  at::Tensor zeros;    // int32 [G, N], in [0, 2^bits − 1]; 2^(bits−1) when symmetric. SpQR: float32,
+                       // fractional (its zero points are themselves quantized, docs/formats/spqr.md)
   at::Tensor g_idx;    // int32 [K], the group of each input column
   at::Tensor bias;     // float32 [N] or undefined
+  // SpQR: weights kept apart from the grid, as a sparse COO float32 [N, K] of residuals
+  // (weight − grid value) added to the dense part; undefined when there are none.
+  at::Tensor outliers;
+  // Method-specific tensors a packed format stores besides the above, by name (SpQR: the
+  // quantized first-level stats and their second-level stats); empty for GPTQ/RTN/AWQ.
+  std::map<std::string, at::Tensor> extra;
+  // SpQR: bits and row-chunk length of the second-level quantization of the stats (0: none).
+  int stat_bits = 0;
+  int64_t stat_group_size = 0;
 
   int64_t NumGroups() const { return scales.size(0); }
   // The dequantized weight [N, K] in fp32, on the device of the codes.
   at::Tensor Dequantize() const;
+  // Whether the linear carries what only the SpQR layout stores (outliers, bilevel stats).
+  bool HasSpqrParts() const { return outliers.defined() || !extra.empty(); }
   // A copy with every tensor on `device`.
   QuantizedLinear To(at::Device device) const;
 };

@@ -34,6 +34,11 @@ struct SolveReport {
 QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h, const at::Tensor& dxxt,
                           const GptqOptions& options, SolveReport* report);
 
+// U with H⁻¹ = UᵀU: the upper Cholesky factor of the inverse of `h` [K, K] dampened by
+// damp·mean(diag h), retrying with a growing damp (recorded in `report`). Throws faq::Error
+// when no damp up to damp + 0.09 makes it positive definite.
+at::Tensor InverseHessianCholesky(const at::Tensor& h, double damp, SolveReport* report);
+
 // Round-to-nearest with the same grid (the data-free baseline): per group of columns.
 QuantizedLinear RtnSolve(const at::Tensor& weight, const QuantScheme& scheme);
 

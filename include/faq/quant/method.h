@@ -30,6 +30,10 @@ struct MethodPolicy {
   bool needs_calibration = true;  // RTN is data-free
   bool needs_fp_inputs = false;   // GPTAQ: the full-precision model's inputs beside the quantized ones
   bool asymmetric_by_default = false;  // AWQ: zero points unless --sym is given
+  // Nonzero: the solver's own column-group size (SpQR's --spqr-group-size), which the loop puts
+  // in every linear's scheme in place of --group-size (width checks, reports, RTN comparison);
+  // a module rule's group_size still wins.
+  int64_t own_group_size = 0;
 };
 
 // The values of every method option (registered in the method table), by YAML key; a

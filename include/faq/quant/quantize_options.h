@@ -20,7 +20,7 @@ struct QuantizeParams {
   std::string model;
   std::string calib;
   std::string out;
-  std::string format = "gptq";        // gptq | awq | fake
+  std::string format = "gptq";        // gptq | awq | spqr | fake
   std::string calib_mode = "concat";  // concat | per-record
   int64_t nsamples = 256;
   int64_t seqlen = 2048;

@@ -18,6 +18,9 @@ const MethodRow kMethods[] = {
     {"awq", "AWQ: activation-aware scales folded into the preceding norm/linear, clip search, zero-point RTN "
             "(Lin et al. 2024); awq+gptq solves the scaled weights with GPTQ",
      &MakeAwqTransform, &MakeAwqSolver, AwqOptionSpecs()},
+    {"spqr", "SpQR: GPTQ with small groups, 3-bit bilevel stats and full-precision outliers (Dettmers et al. 2023); "
+             "--format spqr",
+     nullptr, &MakeSpqrSolver, SpqrOptionSpecs()},
 };
 
 const MethodRow& Row(std::string_view name) {

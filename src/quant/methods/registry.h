@@ -11,6 +11,7 @@ namespace faq {
 std::unique_ptr<QuantSolver> MakeRtnSolver(const MethodOptions& options);
 std::unique_ptr<QuantSolver> MakeGptqSolver(const MethodOptions& options);
 std::unique_ptr<QuantSolver> MakeGptaqSolver(const MethodOptions& options);
+std::unique_ptr<QuantSolver> MakeSpqrSolver(const MethodOptions& options);
 
 std::unique_ptr<QuantTransform> MakeAwqTransform(const MethodOptions& options);
 std::unique_ptr<QuantSolver> MakeAwqSolver(const MethodOptions& options);
@@ -18,5 +19,6 @@ std::unique_ptr<QuantSolver> MakeAwqSolver(const MethodOptions& options);
 std::span<const OptionSpec> GptqOptionSpecs();
 std::span<const OptionSpec> AwqOptionSpecs();
 std::span<const OptionSpec> GptaqOptionSpecs();
+std::span<const OptionSpec> SpqrOptionSpecs();
 
 }  // namespace faq
