@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates, on the bundled tiny family, the structure of the FAQ paper's tables:
-#   Table 1  methods (GPTQ, GPTAQ, AWQ; RTN for reference) × {base, +FAQ} perplexity;
+#   Table 1  methods (GPTQ, GPTAQ, AWQ, SpQR; RTN for reference) × {base, +FAQ} perplexity;
 #   Table 5  ablations: w/o judge, w/o CoT, w/o chat template;
 #   Table 6  family-sourced (elder) vs outsider-sourced calibration;
 #   generator size: the target regenerating its own seeds vs the elder;
@@ -21,7 +21,7 @@ tools/family/demo_data.sh "$BUILD" demo-out  # the paths configs/demo.yaml names
 common=(
   --set "servers.target={model: models/tiny-qwen3-target, max_batch: 16}"
   --set "servers.outsider={model: models/tiny-qwen3-outsider, max_batch: 16}"
-  --set "quantize.runs=[{name: rtn-w3g128, method: rtn, bits: 3}, {name: gptq-w4g128, bits: 4}, {name: gptq-w3g128, bits: 3}, {name: gptaq-w4g128, method: gptaq, bits: 4}, {name: gptaq-w3g128, method: gptaq, bits: 3}, {name: awq-w4g128, method: awq, bits: 4}, {name: awq-w3g128, method: awq, bits: 3}]"
+  --set "quantize.runs=[{name: rtn-w3g128, method: rtn, bits: 3}, {name: gptq-w4g128, bits: 4}, {name: gptq-w3g128, bits: 3}, {name: gptaq-w4g128, method: gptaq, bits: 4}, {name: gptaq-w3g128, method: gptaq, bits: 3}, {name: awq-w4g128, method: awq, bits: 4}, {name: awq-w3g128, method: awq, bits: 3}, {name: spqr-w3g16, method: spqr, bits: 3, group_size: null}, {name: spqr-w4g16, method: spqr, bits: 4, group_size: null}]"
 )
 [ -f "$SHARED/data/wikitext2/wiki.test.raw" ] && common+=(--set "eval.data.wikitext2=$SHARED/data/wikitext2/wiki.test.raw")
 
@@ -72,7 +72,7 @@ table() {  # title variant...
 {
   echo "# FAQ on the tiny Qwen3 family: paper-style tables"
   echo
-  echo "Seeds of regeneration: $SEEDS (64 seed prompts, n = 3 candidates, group 128 for every method, per-record calibration)."
+  echo "Seeds of regeneration: $SEEDS (64 seed prompts, n = 3 candidates, group 128 for GPTQ, GPTAQ and AWQ, SpQR its own groups of 16, per-record calibration)."
   echo "Perplexity on held-out text (lower is better); RER = (FAQ − base) / (fp − base), the share of the"
   echo "quantization loss recovered by calibrating on the FAQ set instead of the raw seeds."
   table "Table 1: methods, base vs +FAQ" faq

@@ -47,10 +47,21 @@ void Validate(const QuantizeParams& p, const std::set<std::string>& given) {
            "make linears use different schemes; use --format fake for mixed schemes", i, rule.pattern, p.format);
     }
   }
-  if ((method.solver->Name() == "spqr") != (p.format == "spqr") && p.format != "fake") {
-    throw UsageError(fmt::format("--format {} with --method {}: SpQR's outliers and quantized stats are stored by "
-                                 "--format spqr (or fake) only, and --format spqr stores SpQR linears only",
-                                 p.format, p.quant.method));
+  if (method.Policy().own_group_size != 0 && given.count("group_size") > 0) {
+    throw UsageError(fmt::format("--group-size does not apply to method '{}', which sets its own groups (see its "
+                                 "options in --help)", p.quant.method));
+  }
+  const std::string_view own_format = method.Policy().packed_format;
+  if (p.format != "fake" && !own_format.empty() && p.format != own_format) {
+    throw UsageError(fmt::format("--format {} cannot store what --method {} produces: use --format {} (or fake)",
+                                 p.format, p.quant.method, own_format));
+  }
+  for (const auto& row : MethodTable()) {  // a format that belongs to another method's output
+    if (row.make_solver == nullptr || p.format == "fake" || p.format == own_format) continue;
+    const std::string_view other = row.make_solver(p.quant.method_options)->Policy().packed_format;
+    if (!other.empty() && p.format == other) {
+      throw UsageError(fmt::format("--format {} stores --method {} only, not '{}'", p.format, row.name, p.quant.method));
+    }
   }
   if (p.format == "awq" && (base.bits != 4 || base.act_order)) {
     throw UsageError(fmt::format("--format awq stores 4-bit weights in natural group order (got --bits {}{})",
@@ -154,6 +165,8 @@ int RunQuantize(QuantizeParams p, bool json) {
                p.quant.scheme.act_order ? ", act-order" : "", p.quant.true_sequential ? ", true-sequential" : "",
                model.device().str(), c10::toString(model.compute_type()));
   ModelQuantizerResult r = QuantizeModel(model, calib, p.quant);
+  const int64_t own_group_size = MakeQuantMethod(p.quant.method, p.quant.method_options).Policy().own_group_size;
+  const int64_t group_size = own_group_size != 0 ? own_group_size : p.quant.scheme.group_size;
 
   ExportOptions eo;
   eo.format = p.format == "fake"   ? ExportOptions::Format::kFake
@@ -169,7 +182,7 @@ int RunQuantize(QuantizeParams p, bool json) {
   }
   if (json) {
     nlohmann::json result = {{"out", p.out}, {"format", p.format}, {"method", p.quant.method}, {"bits", p.quant.scheme.bits},
-                     {"group_size", p.quant.scheme.group_size}, {"linears", r.linears.size()},
+                     {"group_size", group_size}, {"linears", r.linears.size()},
                      {"replaced", r.replaced.size()}, {"device", model.device().str()}, {"total_loss", loss},
                      {"total_rtn_loss", rtn}, {"seconds", r.seconds}};
     if (eo.format == ExportOptions::Format::kSpqr) {
@@ -207,9 +220,8 @@ void RegisterQuantize(CLI::App& app, CommandBody& run) {
     std::set<std::string> given;
     if (!config->empty()) ApplyQuantizeYaml(*config, *p, given);
     flags->Apply(*p, given);
-    if (given.count("format") == 0 && MakeQuantMethod(p->quant.method, p->quant.method_options).solver->Name() == "spqr") {
-      p->format = "spqr";  // the one packed layout that stores SpQR's parts
-    }
+    const std::string_view own_format = MakeQuantMethod(p->quant.method, p->quant.method_options).Policy().packed_format;
+    if (given.count("format") == 0 && !own_format.empty()) p->format = own_format;  // e.g. SpQR's own layout
     Validate(*p, given);
     if (given.count("sym") == 0 && MakeQuantMethod(p->quant.method, p->quant.method_options).Policy().asymmetric_by_default) {
       p->quant.scheme.sym = false;  // the method's own default scheme (AWQ: zero points)

@@ -34,6 +34,9 @@ struct MethodPolicy {
   // in every linear's scheme in place of --group-size (width checks, reports, RTN comparison);
   // a module rule's group_size still wins.
   int64_t own_group_size = 0;
+  // Non-empty: the one packed --format that can store this solver's output (SpQR: "spqr"); it
+  // is the default --format, the others but "fake" are refused, and it holds no other method.
+  std::string_view packed_format;
 };
 
 // The values of every method option (registered in the method table), by YAML key; a

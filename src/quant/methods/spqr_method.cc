@@ -56,7 +56,10 @@ class SpqrSolver : public QuantSolver {
   }
   std::string_view Name() const override { return "spqr"; }
   MethodPolicy Policy() const override {
-    return {.needs_calibration = true, .asymmetric_by_default = true, .own_group_size = options_.group_size};
+    return {.needs_calibration = true,
+            .asymmetric_by_default = true,
+            .own_group_size = options_.group_size,
+            .packed_format = "spqr"};
   }
   StatsRequest Needs() const override { return {.hessian = true}; }
   QuantizedLinear Solve(const at::Tensor& weight, const GroupStats* stats, const QuantScheme& scheme,
