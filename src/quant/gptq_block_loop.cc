@@ -43,13 +43,13 @@ void FitRowGrid(const float* wt, const float* stale, int64_t i1, int64_t i2, int
 void RunBlocksCpu(BlockLoop& b) {
   const int64_t k = b.wt.size(0), n = b.wt.size(1), gs = b.group_size;
   const float maxq = static_cast<float>((1 << b.bits) - 1);
-  b.codes = at::empty({k, n}, at::kFloat);
-  b.deq = at::empty({k, n}, at::kFloat);
-  at::Tensor err = at::empty({b.block_size, n}, at::kFloat);
+  b.codes = at::empty({k, n}, b.wt.options());
+  b.deq = at::empty({k, n}, b.wt.options());
+  at::Tensor err = at::empty({b.block_size, n}, b.wt.options());
   const bool fixed = b.static_scale.defined();
   if (!fixed) {
-    b.out_scale = at::empty({k / gs, n}, at::kFloat);
-    b.out_zero = at::empty({k / gs, n}, at::kFloat);
+    b.out_scale = at::empty({k / gs, n}, b.wt.options());
+    b.out_zero = at::empty({k / gs, n}, b.wt.options());
   }
   const float* up = b.u.data_ptr<float>();
   const float* pp = b.p.defined() ? b.p.data_ptr<float>() : nullptr;
