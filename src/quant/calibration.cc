@@ -27,7 +27,7 @@ CalibrationSet BuildCalibrationSet(const std::vector<std::vector<int32_t>>& docs
       Fail("the calibration data has {} tokens, fewer than one window of --seqlen {}", stream.size(), seqlen);
     }
     set.ids = at::from_blob(stream.data(), {windows, seqlen}, at::kLong).clone();
-    set.mask = at::ones({windows, seqlen}, at::kLong);
+    set.mask = at::ones({windows, seqlen}, at::TensorOptions().dtype(at::kLong).device(at::kCPU));  // host side, as ids
     return set;
   }
   std::vector<const std::vector<int32_t>*> kept;

@@ -84,8 +84,10 @@ void DecodeBatch::Admit(std::vector<std::unique_ptr<LiveSequence>>& joining) {
   const auto n = static_cast<int64_t>(joining.size());
   int64_t width = 0;
   for (const auto& s : joining) width = std::max<int64_t>(width, static_cast<int64_t>(s->request.prompt.size()));
-  at::Tensor ids = at::zeros({n, width}, at::kLong);
-  at::Tensor mask = at::zeros({n, width}, at::kLong);
+  // Host staging buffers filled element by element; the model moves them to its device.
+  const auto host_long = at::TensorOptions().dtype(at::kLong).device(at::kCPU);
+  at::Tensor ids = at::zeros({n, width}, host_long);
+  at::Tensor mask = at::zeros({n, width}, host_long);
   for (int64_t i = 0; i < n; ++i) {
     const auto& prompt = joining[static_cast<size_t>(i)]->request.prompt;
     const auto len = static_cast<int64_t>(prompt.size());
@@ -124,7 +126,7 @@ void DecodeBatch::Admit(std::vector<std::unique_ptr<LiveSequence>>& joining) {
 void DecodeBatch::Step() {
   if (rows_.empty()) return;
   const auto b = static_cast<int64_t>(rows_.size());
-  at::Tensor ids = at::empty({b, 1}, at::kLong);
+  at::Tensor ids = at::empty({b, 1}, at::TensorOptions().dtype(at::kLong).device(at::kCPU));  // host staging
   for (int64_t i = 0; i < b; ++i) ids[i][0] = rows_[static_cast<size_t>(i)]->result.tokens.back();
   at::Tensor hidden = model_.ForwardHidden(ids, {}, &cache_);
   at::Tensor logits = model_.Head(hidden.select(1, 0)).to(at::kCPU);
