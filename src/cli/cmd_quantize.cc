@@ -6,10 +6,12 @@
 #include "cli/commands.h"
 #include "cli/model_codec.h"
 #include "cli/quantize_flags.h"
+#include "cli/quantize_resume.h"
 #include "faq/eval/token_source.h"
 #include "faq/export/gptq_checkpoint.h"
 #include "faq/model/device.h"
 #include "faq/quant/cuda_ops.h"
+#include "faq/quant/quantize_journal.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
 
@@ -67,6 +69,7 @@ void Validate(const QuantizeParams& p, const std::set<std::string>& given) {
     throw UsageError(fmt::format("--format awq stores 4-bit weights in natural group order (got --bits {}{})",
                                  base.bits, base.act_order ? " with --act-order" : ""));
   }
+  if (!p.resume && given.count("work_dir") > 0) throw UsageError("--work-dir does not apply with --no-resume");
   if (std::filesystem::exists(p.out) && std::filesystem::exists(p.model) && std::filesystem::equivalent(p.out, p.model)) {
     throw UsageError("--out is the input model directory; refusing to overwrite it");
   }
@@ -164,6 +167,11 @@ int RunQuantize(QuantizeParams p, bool json) {
                p.quant.scheme.bits, p.quant.scheme.group_size, p.quant.scheme.sym ? "sym" : "asym",
                p.quant.scheme.act_order ? ", act-order" : "", p.quant.true_sequential ? ", true-sequential" : "",
                model.device().str(), c10::toString(model.compute_type()));
+  std::unique_ptr<QuantizeJournal> journal;
+  if (p.resume) {
+    journal = std::make_unique<QuantizeJournal>(WorkDirOf(p), QuantizeFingerprint(p, calib), model.NumLayers());
+    p.quant.journal = journal.get();
+  }
   ModelQuantizerResult r = QuantizeModel(model, calib, p.quant);
   const int64_t own_group_size = MakeQuantMethod(p.quant.method, p.quant.method_options).Policy().own_group_size;
   const int64_t group_size = own_group_size != 0 ? own_group_size : p.quant.scheme.group_size;
@@ -175,6 +183,7 @@ int RunQuantize(QuantizeParams p, bool json) {
                                    : ExportOptions::Format::kGptq;
   const ExportSummary written = WriteQuantizedCheckpoint(p.model, p.out, r.linears, r.replaced, QuantConfigExtras(p), eo);
   WriteFileAtomic(std::filesystem::path(p.out) / "quant_report.json", ReportJson(r).dump(1) + "\n");
+  if (journal) journal->Remove();  // the checkpoint holds everything it recorded
   double loss = 0, rtn = 0;
   for (const auto& row : r.reports) {
     loss += row.solve.loss;

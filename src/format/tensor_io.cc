@@ -39,12 +39,24 @@ DType FromScalarType(at::ScalarType type) {
   }
 }
 
-at::Tensor ViewTensor(const SafetensorsReader& reader, std::string_view name) {
-  const TensorEntry& e = reader.Entry(name);
-  auto bytes = reader.Bytes(name);
+namespace {
+
+at::Tensor ViewBytes(const TensorEntry& e, std::span<const uint8_t> bytes) {
   auto options = at::TensorOptions().dtype(ToScalarType(e.dtype)).device(at::kCPU);
   if (e.NumElements() == 0) return at::empty(e.shape, options);
   return at::from_blob(const_cast<uint8_t*>(bytes.data()), e.shape, options);
+}
+
+}  // namespace
+
+at::Tensor ViewTensor(const SafetensorsReader& reader, std::string_view name) {
+  return ViewBytes(reader.Entry(name), reader.Bytes(name));
+}
+
+at::Tensor ViewTensor(const SafetensorsFile& file, std::string_view name) {
+  const TensorEntry* e = file.header().Find(name);
+  if (e == nullptr) Fail("{}: no tensor '{}'", file.path().string(), name);
+  return ViewBytes(*e, file.Bytes(*e));
 }
 
 at::Tensor LoadTensor(const SafetensorsReader& reader, std::string_view name, at::ScalarType type) {

@@ -2,11 +2,13 @@
 #include "calibration_stream.h"
 
 #include <ATen/ATen.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
 
 #include "faq/quant/activation_store.h"
+#include "faq/util/error.h"
 
 namespace faq {
 
@@ -97,6 +99,25 @@ void CalibrationStream::Advance(int64_t layer, const DecoderLayerWeights& w, con
     Store(hidden_, mb, model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn));
     if (fp_hidden_.defined()) Store(fp_hidden_, mb, model_.RunLayer(layer, w_fp, Load(fp_hidden_, mb), mb.attn));
   }
+}
+
+namespace {
+
+std::string Describe(const at::Tensor& t) {
+  return t.defined() ? fmt::format("[{}] {}", fmt::join(t.sizes(), ", "), c10::toString(t.scalar_type())) : "(absent)";
+}
+
+}  // namespace
+
+void CalibrationStream::SetHidden(const at::Tensor& hidden, const at::Tensor& fp_hidden) {
+  auto restore = [](at::Tensor& store, const at::Tensor& saved, const char* what) {
+    if (!saved.defined() || saved.sizes() != store.sizes() || saved.scalar_type() != store.scalar_type()) {
+      Fail("saved {} hidden states {} do not match this run's {}", what, Describe(saved), Describe(store));
+    }
+    store.copy_(saved);
+  };
+  restore(hidden_, hidden, "calibration");
+  if (fp_hidden_.defined()) restore(fp_hidden_, fp_hidden, "full-precision");
 }
 
 }  // namespace faq

@@ -48,6 +48,13 @@ class CalibrationStream {
   // Replaces the hidden states by layer `layer`'s outputs (the next layer's inputs).
   void Advance(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp);
 
+  // The hidden states entering the current layer, and the full-precision ones (undefined
+  // without that stream), wherever they are kept.
+  const at::Tensor& Hidden() const { return hidden_; }
+  const at::Tensor& FullPrecisionHidden() const { return fp_hidden_; }
+  // Replaces them by saved ones (a resumed run); `fp_hidden` is ignored without that stream.
+  void SetHidden(const at::Tensor& hidden, const at::Tensor& fp_hidden);
+
  private:
   struct MicroBatch {
     int64_t first = 0, count = 0;

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "calibration_stream.h"
+#include "faq/quant/quantize_journal.h"
 #include "faq/util/error.h"
 #include "faq/util/progress.h"
 #include "layer_plan.h"
@@ -152,10 +153,35 @@ void RecordReplaced(const LayerPlan& plan, DecoderLayerWeights& before, DecoderL
   });
 }
 
-int64_t CountLinears(const ModelConfig& config, const SchemeRules& rules, bool true_sequential) {
+int64_t CountLinears(const ModelConfig& config, const SchemeRules& rules, bool true_sequential, int64_t first_layer) {
   int64_t n = 0;
-  for (int64_t i = 0; i < config.num_hidden_layers; ++i) n += PlanLayer(config, i, rules, true_sequential).NumLinears();
+  for (int64_t i = first_layer; i < config.num_hidden_layers; ++i) {
+    n += PlanLayer(config, i, rules, true_sequential).NumLinears();
+  }
   return n;
+}
+
+void Merge(ModelQuantizerResult& into, ModelQuantizerResult&& layer) {
+  into.linears.merge(layer.linears);
+  into.replaced.merge(layer.replaced);
+  for (auto& row : layer.reports) into.reports.push_back(std::move(row));
+}
+
+// A resumed run starts where the journal stops: the recorded layers' results, and the
+// hidden states saved after the last of them.
+int64_t Resume(QuantizeJournal* journal, CalibrationStream& stream, ModelQuantizerResult& result) {
+  if (journal == nullptr) return 0;
+  if (!journal->StartOverReason().empty()) {
+    spdlog::warn("work directory {} was left by another run ({}); starting over", journal->dir().string(),
+                 journal->StartOverReason());
+  }
+  const int64_t done = journal->LayersDone();
+  if (done == 0) return 0;
+  spdlog::info("resuming from {}: {} layer{} already quantized", journal->dir().string(), done, done == 1 ? "" : "s");
+  journal->RestoreLayers(result);
+  auto [hidden, fp_hidden] = journal->LoadInputs();
+  if (hidden.defined()) stream.SetHidden(hidden, fp_hidden);
+  return done;
 }
 
 }  // namespace
@@ -184,19 +210,24 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
   solve_request |= StatsRequest{.hessian = true};
 
   ModelQuantizerResult result;
-  Progress progress("quantize", static_cast<uint64_t>(CountLinears(config, rules, o.true_sequential)), "linears");
-  for (int64_t i = 0; i < model.NumLayers(); ++i) try {
+  const int64_t first_layer = Resume(o.journal, stream, result);
+  Progress progress("quantize", static_cast<uint64_t>(CountLinears(config, rules, o.true_sequential, first_layer)),
+                    "linears");
+  for (int64_t i = first_layer; i < model.NumLayers(); ++i) try {
     const LayerPlan plan = PlanLayer(config, i, rules, o.true_sequential);
     DecoderLayerWeights loaded = *model.Layer(i);  // shallow copies: steps assign new tensors
     DecoderLayerWeights w = loaded;
     const DecoderLayerWeights w_fp = loaded;
+    ModelQuantizerResult layer_result;
     if (method.transform) TransformGroups(*method.transform, stream, plan, w, w_fp);
     for (int stage : plan.stages) {
       const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, stage, solve_request);
-      SolveStage(*method.solver, plan, stage, stats, w, result, o.show_progress ? &progress : nullptr);
+      SolveStage(*method.solver, plan, stage, stats, w, layer_result, o.show_progress ? &progress : nullptr);
     }
-    RecordReplaced(plan, loaded, w, result);
+    RecordReplaced(plan, loaded, w, layer_result);
     if (i + 1 < model.NumLayers()) stream.Advance(i, w, w_fp);  // nothing reads the last layer's outputs
+    if (o.journal != nullptr) o.journal->CommitLayer(i, layer_result, stream.Hidden(), stream.FullPrecisionHidden());
+    Merge(result, std::move(layer_result));
   } catch (const c10::Error& e) {  // a failed tensor operation (a CUDA error, out of memory) names its layer
     Fail("{}: {} on {}: {}", LayerPrefix(i).substr(0, LayerPrefix(i).size() - 1), method.name, model.device().str(),
          e.what_without_backtrace());

@@ -87,6 +87,12 @@ std::vector<QuantizeOption> GeneralOptions() {
       {{"offload-dir", T::kString, none,
         "Keep the calibration activations in a file in this directory (paged by the kernel) instead of memory, "
         "for calibration sets that would not fit"}, {}, FAQ_FIELD(std::string, p.quant.offload_dir)},
+      {{"resume", T::kBool, true,
+        "Record each finished layer in a work directory and, when the same command runs again after an "
+        "interruption, continue from the first unfinished one (the directory is deleted once the checkpoint is "
+        "written); --no-resume: keep nothing until the end"}, {}, FAQ_FIELD(bool, p.resume)},
+      {{"work-dir", T::kString, none, "The resume work directory (default: <out>.faq-work beside --out)"}, {},
+       FAQ_FIELD(std::string, p.work_dir)},
   };
 }
 #undef FAQ_FIELD

@@ -21,6 +21,9 @@ at::Tensor LoadTensor(const SafetensorsReader& reader, std::string_view name, at
 // A zero-copy, read-only view of the mapped bytes (valid while `reader` lives). Writing
 // to it faults: use LoadTensor for anything that is modified.
 at::Tensor ViewTensor(const SafetensorsReader& reader, std::string_view name);
+// The same over one file (valid while `file` lives); throws faq::Error naming the file when
+// the tensor is absent.
+at::Tensor ViewTensor(const SafetensorsFile& file, std::string_view name);
 
 // Describes a contiguous CPU tensor for the safetensors writers; `t` must outlive the
 // returned value.

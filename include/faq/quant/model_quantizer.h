@@ -14,6 +14,8 @@
 
 namespace faq {
 
+class QuantizeJournal;
+
 // A per-module override, matched (std::regex_search) against the full HF name of a linear
 // without ".weight" (e.g. "model.layers.3.mlp.down_proj"). Later rules win.
 struct ModuleRule {
@@ -34,6 +36,9 @@ struct ModelQuantizerOptions {
   std::string offload_dir;           // keep calibration activations in a file here, not in RAM
   bool activations_on_host = false;  // on a GPU: keep them in pinned host memory instead
   bool show_progress = true;
+  // Continue from the layers this records and record each finished one (not owned; null:
+  // the run keeps nothing on disk until its checkpoint).
+  QuantizeJournal* journal = nullptr;
 };
 
 // One row of the per-layer table (also written to quant_report.json).
