@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets, tests/fuzz/corpus/<target>/, from real files:
+the bundled models (models/), the shared tokenizers, configs and golden cases (../shared) and
+configs/*.yaml. No dataset text (../shared/data) goes into a seed.
+
+    .venv/bin/python tests/fuzz/make_corpus.py [TARGET...]   (default: every target)
+
+Each target's seeds come from one function below (SEEDS maps target -> function); a function
+returns {file name: bytes}. The corpus directory is replaced, so rerunning is idempotent.
+"""
+import json
+import os
+import shutil
+import struct
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("FAQ_SHARED_DIR", ROOT.parent / "shared"))
+CORPUS = ROOT / "tests" / "fuzz" / "corpus"
+TINY = ROOT / "models" / "tiny-qwen3-target"
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def jsonl(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def dumps(obj, indent=None):
+    return (json.dumps(obj, ensure_ascii=False, indent=indent) + "\n").encode()
+
+
+def chat_templates():
+    """The real chat templates, each once: {name: source} (the bundled tokenizer's is Qwen3's)."""
+    out = {}
+    for name, config in (("qwen3", SHARED / "tokenizers" / "qwen3"), ("deepseek_v3", SHARED / "tokenizers" / "deepseek_v3"),
+                         ("tiny-qwen3", ROOT / "models" / "tokenizer")):
+        source = read_json(config / "tokenizer_config.json")["chat_template"]
+        if source not in out.values():
+            out[name] = source
+    return out
+
+
+def golden_chat_cases():
+    """The hand-written conversations of ../shared/golden/chat_template: [(template, case, inputs)]."""
+    out = []
+    for name in ("qwen3", "deepseek_v3"):
+        for r in jsonl(SHARED / "golden" / "chat_template" / f"{name}.jsonl"):
+            out.append((name, r["case"], r["inputs"]))
+    return out
+
+
+def edge_case_texts():
+    """The hand-written tokenizer edge cases of ../shared/golden/tokenizer (not the dataset lines)."""
+    texts = []
+    for name in ("qwen3", "deepseek_v3"):
+        for r in jsonl(SHARED / "golden" / "tokenizer" / f"{name}_edge_cases.jsonl"):
+            if r["text"] not in texts:
+                texts.append(r["text"])
+    return texts
+
+
+def safetensors_bytes(tensors, metadata=None):
+    """A safetensors file of {name: (dtype, shape, raw bytes)}, written by hand so that odd
+    layouts (empty tensors, unusual dtypes) need no library."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def tiny_tensor(name):
+    """(dtype, shape, raw bytes) of one tensor of the bundled tiny Qwen3 model."""
+    import torch
+    from safetensors import safe_open
+
+    with safe_open(str(TINY / "model.safetensors"), "pt") as f:
+        t = f.get_tensor(name)
+
+    dtype = {torch.bfloat16: "BF16", torch.float16: "F16", torch.float32: "F32"}[t.dtype]
+    return dtype, list(t.shape), t.contiguous().view(torch.uint8).numpy().tobytes()
+
+
+def seeds_safetensors():
+    norm = tiny_tensor("model.layers.0.self_attn.q_norm.weight")
+    knorm = tiny_tensor("model.layers.0.self_attn.k_norm.weight")
+    import torch
+
+    q = torch.frombuffer(bytearray(norm[2]), dtype=torch.bfloat16)
+    as_dtype = {
+        "F32": q.float(), "F16": q.half(), "F64": q.double(), "I64": (q * 100).long(),
+        "I32": (q * 100).int(), "I16": (q * 100).short(), "I8": (q * 10).to(torch.int8),
+        "U8": (q * 10).to(torch.uint8), "BOOL": q > 1.0,
+    }
+    every_dtype = {f"q_norm.{k.lower()}": (k, [32], v.numpy().tobytes()) for k, v in as_dtype.items()}
+    return {
+        "qk_norm.safetensors": safetensors_bytes(
+            {"model.layers.0.self_attn.k_norm.weight": knorm, "model.layers.0.self_attn.q_norm.weight": norm},
+            {"format": "pt"}),
+        "q_norm_no_metadata.safetensors": safetensors_bytes({"model.layers.0.self_attn.q_norm.weight": norm}),
+        "every_dtype.safetensors": safetensors_bytes(every_dtype, {"format": "pt", "source": "tiny-qwen3-target"}),
+        "empty_tensor.safetensors": safetensors_bytes({"empty": ("F32", [0, 32], b""), "scalar": ("F32", [], b"\0\0\x80?")}),
+        "header_only.safetensors": safetensors_bytes({}, {"format": "pt"}),
+    }
+
+
+def seeds_jsonl():
+    import tokenizers
+
+    tok = tokenizers.Tokenizer.from_file(str(ROOT / "models" / "tokenizer" / "tokenizer.json"))
+    texts = edge_case_texts()
+    cases = golden_chat_cases()
+    return {
+        "train_log.jsonl": "\n".join((TINY / "train_log.jsonl").read_text().splitlines()[:4]).encode() + b"\n",
+        "input_ids.jsonl": b"".join(dumps({"input_ids": tok.encode(t).ids}) for t in texts[:4]),
+        "text.jsonl": b"".join(dumps({"text": t}) for t in texts[:6]),
+        "messages.jsonl": b"".join(dumps({"messages": c[2]["messages"]}) for c in cases[:4]),
+        "seeds.jsonl": b"".join(dumps({"id": f"q{i}", "query": t, "answer": t[::-1]}) for i, t in enumerate(texts[:3])),
+        "crlf_blank_lines.jsonl": dumps({"text": texts[0]}).replace(b"\n", b"\r\n") + b"\n\n" + dumps({"text": ""}),
+    }
+
+
+def seeds_tokenizer():
+    out = {f"edge_{i:02d}.txt": t.encode() for i, t in enumerate(edge_case_texts())}
+    for name, case, inputs in golden_chat_cases()[:6]:
+        for j, m in enumerate(inputs["messages"]):
+            if isinstance(m.get("content"), str) and m["content"]:
+                out[f"chat_{name}_{case}_{j}.txt"] = m["content"].encode()
+    return out
+
+
+def seeds_jinja():
+    out = {f"{name}.jinja": src.encode() for name, src in chat_templates().items()}
+    out["loop_filters.jinja"] = (b"{% for m in messages %}{{ m.role | upper }}:{{ m.content | trim | length }}"
+                                 b"{% if not loop.last %}, {% endif %}{% endfor %}")
+    out["macro_namespace.jinja"] = (b"{% set ns = namespace(n=0) %}{% macro f(x) %}[{{ x }}]{% endmacro %}"
+                                    b"{% for m in messages %}{% set ns.n = ns.n + 1 %}{{ f(m.role) }}{% endfor %}"
+                                    b"{{ ns.n }}{{ tools | tojson }}")
+    return out
+
+
+def seeds_model_reply():
+    return {
+        "reply_reasoning_content.json": dumps({
+            "id": "chatcmpl-1", "object": "chat.completion", "model": "tiny-qwen3-elder",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "4", "reasoning_content": "2+2=4"},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}}),
+        "reply_think_in_content.json": dumps({
+            "choices": [{"index": 1, "message": {"content": "<think>add</think>\n\nScore: 8"}, "finish_reason": "length"},
+                        {"index": 0, "message": {"content": "[[A]]", "reasoning": "A is right"}, "finish_reason": "stop"}],
+            "usage": None}),
+        "judge_score.txt": b"<think>The answer is correct.</think>\nScore: 9",
+        "judge_score_fraction.txt": b"I would rate this 7/10.",
+        "judge_choice.txt": b"Verdict: **B**",
+        "judge_bare.txt": b" [A] ",
+    }
+
+
+SEEDS = {
+    "safetensors_fuzz": seeds_safetensors,
+    "jsonl_fuzz": seeds_jsonl,
+    "tokenizer_fuzz": seeds_tokenizer,
+    "jinja_fuzz": seeds_jinja,
+    "model_reply_fuzz": seeds_model_reply,
+}
+
+
+def write(target):
+    files = SEEDS[target]()
+    out = CORPUS / target
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for name, data in sorted(files.items()):
+        (out / name).write_bytes(data)
+    print(f"{target}: {len(files)} seeds, {sum(len(d) for d in files.values())} bytes")
+
+
+def main(argv):
+    targets = argv or list(SEEDS)
+    unknown = [t for t in targets if t not in SEEDS]
+    if unknown:
+        sys.exit(f"unknown target(s) {unknown}; known: {list(SEEDS)}")
+    for t in targets:
+        write(t)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
