@@ -165,12 +165,55 @@ def seeds_model_reply():
     }
 
 
+def shrink_tokenizer(tok, keep_ids, keep_added=24):
+    """A tokenizer.json cut to its first `keep_ids` vocabulary entries, the merges among them
+    and its first added tokens, everything else (normalizer, pre-tokenizer, decoder,
+    post-processor) kept as it is."""
+    tok = json.loads(json.dumps(tok))
+    model = tok["model"]
+    model["vocab"] = {t: i for t, i in model["vocab"].items() if i < keep_ids}
+    merges = []
+    for m in model["merges"]:
+        a, b = m.split(" ", 1) if isinstance(m, str) else m
+        if a in model["vocab"] and b in model["vocab"] and a + b in model["vocab"]:
+            merges.append(m)
+    model["merges"] = merges
+    tok["added_tokens"] = tok["added_tokens"][:keep_added]
+    return dumps(tok)
+
+
+def trained_variants():
+    """The tokenizer variants of tests/reference/hf_tokenizer_variants.py (Llama-2 byte fallback,
+    Metaspace, Split behaviours, Whitespace with suffixes), trained on faq's own docs."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests" / "reference"))
+    import hf_tokenizer_variants
+
+    with tempfile.TemporaryDirectory() as tmp:
+        text = Path(tmp) / "docs.txt"
+        text.write_text("\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md"))))
+        return {name: json.loads(build(str(text)).to_str()) for name, build in hf_tokenizer_variants.VARIANTS.items()}
+
+
+def seeds_tokenizer_json():
+    out = {
+        "tiny-qwen3.json": shrink_tokenizer(read_json(ROOT / "models" / "tokenizer" / "tokenizer.json"), 300),
+        "qwen3.json": shrink_tokenizer(read_json(SHARED / "tokenizers" / "qwen3" / "tokenizer.json"), 280),
+        "deepseek_v3.json": shrink_tokenizer(read_json(SHARED / "tokenizers" / "deepseek_v3" / "tokenizer.json"), 280),
+    }
+    for name, tok in trained_variants().items():
+        out[f"{name}.json"] = shrink_tokenizer(tok, 300)
+    return out
+
+
 SEEDS = {
     "safetensors_fuzz": seeds_safetensors,
     "jsonl_fuzz": seeds_jsonl,
     "tokenizer_fuzz": seeds_tokenizer,
     "jinja_fuzz": seeds_jinja,
     "model_reply_fuzz": seeds_model_reply,
+    "tokenizer_json_fuzz": seeds_tokenizer_json,
 }
 
 
