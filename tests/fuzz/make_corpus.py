@@ -44,6 +44,14 @@ def chat_templates():
     return out
 
 
+def feature_templates():
+    """The hand-written templates of tests/reference/jinja_feature_templates.py: {name: source}."""
+    sys.path.insert(0, str(ROOT / "tests" / "reference"))
+    import jinja_feature_templates
+
+    return dict(jinja_feature_templates.FEATURE_TEMPLATES)
+
+
 def golden_chat_cases():
     """The hand-written conversations of ../shared/golden/chat_template: [(template, case, inputs)]."""
     out = []
@@ -138,12 +146,27 @@ def seeds_tokenizer():
 
 
 def seeds_jinja():
-    out = {f"{name}.jinja": src.encode() for name, src in chat_templates().items()}
+    out = {f"{name}.jinja": src.encode() for name, src in {**chat_templates(), **feature_templates()}.items()}
     out["loop_filters.jinja"] = (b"{% for m in messages %}{{ m.role | upper }}:{{ m.content | trim | length }}"
                                  b"{% if not loop.last %}, {% endif %}{% endfor %}")
     out["macro_namespace.jinja"] = (b"{% set ns = namespace(n=0) %}{% macro f(x) %}[{{ x }}]{% endmacro %}"
                                     b"{% for m in messages %}{% set ns.n = ns.n + 1 %}{{ f(m.role) }}{% endfor %}"
                                     b"{{ ns.n }}{{ tools | tojson }}")
+    return out
+
+
+def seeds_chat_template():
+    """Each real chat template alone (the target's fixed conversation), then with conversation
+    bytes after a NUL: a few fixed pseudo-random programs for the target's conversation builder."""
+    import random
+
+    out = {}
+    for name, src in chat_templates().items():
+        out[f"{name}.jinja"] = src.encode()
+        for seed in range(4):
+            out[f"{name}_conversation{seed}.bin"] = src.encode() + b"\0" + random.Random(seed).randbytes(96)
+    for name in ("set_namespace_macro", "loops_and_loopvars"):
+        out[f"{name}_conversation.bin"] = feature_templates()[name].encode() + b"\0" + random.Random(name).randbytes(96)
     return out
 
 
@@ -214,6 +237,7 @@ SEEDS = {
     "jinja_fuzz": seeds_jinja,
     "model_reply_fuzz": seeds_model_reply,
     "tokenizer_json_fuzz": seeds_tokenizer_json,
+    "chat_template_fuzz": seeds_chat_template,
 }
 
 
