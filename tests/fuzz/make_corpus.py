@@ -170,6 +170,36 @@ def seeds_chat_template():
     return out
 
 
+def seeds_model_config():
+    """The real config.json files, and the fields real checkpoints add to them: Llama 3.1's
+    rope_scaling, newer transformers' rope_parameters, Qwen2, a GPTQ quantization_config."""
+    golden = SHARED / "golden" / "hf"
+    out = {
+        "llama.json": (golden / "llama" / "model" / "config.json").read_bytes(),
+        "qwen3.json": (golden / "qwen3" / "model" / "config.json").read_bytes(),
+        "qwen3_moe.json": (golden / "qwen3_moe" / "model" / "config.json").read_bytes(),
+        "tiny-qwen3-target.json": (TINY / "config.json").read_bytes(),
+        "llama2xs.json": (SHARED / "models" / "llama2xs-hf" / "config.json").read_bytes(),
+    }
+    llama = read_json(golden / "llama" / "model" / "config.json")
+    llama["rope_scaling"] = {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                             "original_max_position_embeddings": 8192, "rope_type": "llama3"}
+    llama["eos_token_id"] = [2, 3]
+    out["llama_rope_llama3.json"] = dumps(llama, indent=2)
+    qwen3 = read_json(golden / "qwen3" / "model" / "config.json")
+    qwen3["rope_parameters"] = {"rope_theta": qwen3.pop("rope_theta"), "rope_type": "linear", "factor": 2.0}
+    out["qwen3_rope_parameters.json"] = dumps(qwen3, indent=2)
+    qwen2 = read_json(golden / "qwen3" / "model" / "config.json")
+    qwen2.update(architectures=["Qwen2ForCausalLM"], model_type="qwen2")
+    del qwen2["head_dim"]
+    out["qwen2.json"] = dumps(qwen2, indent=2)
+    tiny = read_json(TINY / "config.json")
+    tiny["quantization_config"] = {"quant_method": "gptq", "bits": 4, "group_size": 128, "sym": True,
+                                   "desc_act": False, "checkpoint_format": "gptq"}
+    out["tiny-qwen3-gptq.json"] = dumps(tiny, indent=2)
+    return out
+
+
 def seeds_model_reply():
     return {
         "reply_reasoning_content.json": dumps({
@@ -238,6 +268,7 @@ SEEDS = {
     "model_reply_fuzz": seeds_model_reply,
     "tokenizer_json_fuzz": seeds_tokenizer_json,
     "chat_template_fuzz": seeds_chat_template,
+    "model_config_fuzz": seeds_model_config,
 }
 
 
