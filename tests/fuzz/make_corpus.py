@@ -200,6 +200,45 @@ def seeds_model_config():
     return out
 
 
+def seeds_serve_request():
+    """Request bodies as the serve tests and OpenAI clients send them (the target serves the
+    bundled tiny Qwen3 as "tiny-qwen3"), and the golden conversations as chat requests."""
+    name = "tiny-qwen3"
+    user = {"role": "user", "content": "What is two plus two?"}
+    out = {
+        "chat_basic.json": {"model": name, "messages": [user], "temperature": 0, "max_tokens": 12,
+                            "return_token_ids": True, "chat_template_kwargs": {"enable_thinking": False}},
+        "chat_sampling.json": {"model": name, "messages": [{"role": "system", "content": "Be brief."}, user],
+                               "n": 3, "temperature": 1.0, "top_p": 0.95, "top_k": 50, "seed": 1234,
+                               "max_completion_tokens": 8, "stop": ["\n\n", "</s>"]},
+        "chat_parts_tools.json": {
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "Weather in "}, {"type": "text", "text": "Paris?"}]},
+                         {"role": "assistant", "content": None, "tool_calls": [
+                             {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+                         {"role": "tool", "content": "18C", "tool_call_id": "call_1"}],
+            "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {
+                "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}],
+            "add_generation_prompt": True, "top_k": -1, "stream": False, "logprobs": False},
+        "completion_text.json": {"model": name, "prompt": "The weather today", "max_tokens": 16, "temperature": 0,
+                                 "stop": "never-in-the-text"},
+        "completion_batch.json": {"prompt": ["Hi", "Tell me a story about a dragon and a knight.", "2+2="],
+                                  "max_tokens": 10, "temperature": 0, "return_token_ids": True},
+        "completion_ids_echo.json": {"prompt": [[40, 6, 76, 274], [2022, 84, 265]], "max_tokens": 0, "echo": True,
+                                     "logprobs": 5, "suffix": None},
+        "completion_id_list.json": {"prompt": [785, 3974, 13, 1], "max_tokens": 1, "logprobs": 0, "seed": -1},
+    }
+    for tmpl, case, inputs in golden_chat_cases():
+        if tmpl == "qwen3":
+            body = {"model": name, "messages": inputs["messages"], "max_tokens": 4,
+                    "add_generation_prompt": inputs.get("add_generation_prompt", True)}
+            if "tools" in inputs:
+                body["tools"] = inputs["tools"]
+            if "enable_thinking" in inputs:
+                body["chat_template_kwargs"] = {"enable_thinking": inputs["enable_thinking"]}
+            out[f"chat_golden_{case}.json"] = body
+    return {k: dumps(v) for k, v in out.items()}
+
+
 def seeds_model_reply():
     return {
         "reply_reasoning_content.json": dumps({
@@ -269,6 +308,7 @@ SEEDS = {
     "tokenizer_json_fuzz": seeds_tokenizer_json,
     "chat_template_fuzz": seeds_chat_template,
     "model_config_fuzz": seeds_model_config,
+    "serve_request_fuzz": seeds_serve_request,
 }
 
 
