@@ -226,6 +226,9 @@ def seeds_serve_request():
         "completion_ids_echo.json": {"prompt": [[40, 6, 76, 274], [2022, 84, 265]], "max_tokens": 0, "echo": True,
                                      "logprobs": 5, "suffix": None},
         "completion_id_list.json": {"prompt": [785, 3974, 13, 1], "max_tokens": 1, "logprobs": 0, "seed": -1},
+        # Regression: prompt length + max_tokens overflowed int64 in ResolveMaxTokens.
+        "chat_max_tokens_int64_max.json": {"messages": [{"role": "user", "content": "hi"}],
+                                           "max_tokens": 9223372036854775807},
     }
     for tmpl, case, inputs in golden_chat_cases():
         if tmpl == "qwen3":
