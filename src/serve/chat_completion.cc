@@ -4,40 +4,12 @@
 
 #include "api_error.h"
 #include "api_handlers.h"
+#include "chat_request.h"
 #include "faq/util/error.h"
 #include "reasoning_split.h"
-#include "request_fields.h"
 
 namespace faq::serve {
 namespace {
-
-// Checks the messages and flattens OpenAI content parts ([{type: text, text}]) to strings,
-// which is what chat templates expect.
-nlohmann::ordered_json ReadMessages(const nlohmann::ordered_json& body) {
-  auto it = body.find("messages");
-  if (it == body.end()) BadRequest("messages", "'messages' is required");
-  if (!it->is_array() || it->empty()) BadRequest("messages", "'messages' must be a non-empty list of messages");
-  nlohmann::ordered_json messages = *it;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    auto& m = messages[i];
-    const std::string where = fmt::format("messages[{}]", i);
-    if (!m.is_object()) BadRequest(where, where + " must be an object");
-    if (!m.contains("role") || !m["role"].is_string()) BadRequest(where + ".role", where + ".role must be a string");
-    if (!m.contains("content")) continue;
-    auto& content = m["content"];
-    if (content.is_string() || content.is_null()) continue;
-    if (!content.is_array()) BadRequest(where + ".content", where + ".content must be a string or a list of parts");
-    std::string text;
-    for (const auto& part : content) {
-      if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string()) {
-        BadRequest(where + ".content", where + ".content parts must be {\"type\": \"text\", \"text\": string}");
-      }
-      text += part["text"].get<std::string>();
-    }
-    content = text;
-  }
-  return messages;
-}
 
 bool EndsWithOpenThink(const std::string& prompt) {
   size_t end = prompt.find_last_not_of(" \t\r\n");
@@ -49,25 +21,10 @@ bool EndsWithOpenThink(const std::string& prompt) {
 }  // namespace
 
 nlohmann::ordered_json ChatCompletion(ServedModel& model, const std::string& body_text) {
-  const nlohmann::ordered_json body = ParseBody(body_text);
-  nlohmann::ordered_json messages = ReadMessages(body);
-  const GenerationFields f = ReadGenerationFields(body, model.name, 1);
-  // vLLM's extension: the prompt's and each choice's token ids.
-  const bool return_token_ids = BoolField(body, "return_token_ids").value_or(false);
-  if (BoolField(body, "logprobs").value_or(false)) {
-    BadRequest("logprobs", "logprobs are not supported on chat completions by faq serve; use /v1/completions");
-  }
-  ChatTemplateInputs inputs;
-  inputs.messages = std::move(messages);
-  if (auto it = body.find("chat_template_kwargs"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) BadRequest("chat_template_kwargs", "'chat_template_kwargs' must be an object");
-    inputs.extra = *it;
-  }
-  if (auto it = body.find("tools"); it != body.end() && !it->is_null()) {
-    if (!it->is_array()) BadRequest("tools", "'tools' must be a list");
-    inputs.tools = *it;
-  }
-  inputs.add_generation_prompt = BoolField(body, "add_generation_prompt").value_or(true);
+  ChatRequest request = ReadChatRequest(body_text, model.name);
+  const GenerationFields& f = request.fields;
+  const bool return_token_ids = request.return_token_ids;
+  ChatTemplateInputs& inputs = request.inputs;
   const auto& tc = model.tokenizer_config;
   inputs.bos_token = tc.bos_token;
   inputs.eos_token = tc.eos_token;

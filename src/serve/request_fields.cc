@@ -134,7 +134,8 @@ int64_t ResolveMaxTokens(const std::optional<int64_t>& requested, int64_t defaul
                    "messages", "context_length_exceeded");
   }
   if (!requested) return std::min(default_tokens, context - prompt_tokens);
-  if (prompt_tokens + *requested > context) {
+  // Compared with the room left, not as a sum: `requested` may be as large as int64 allows.
+  if (*requested > context - prompt_tokens) {
     throw ApiError(400,
                    fmt::format("This model's maximum context length is {} tokens; the prompt has {} tokens and {} "
                                "were requested for the completion",

@@ -4,7 +4,7 @@
 
 #include "api_error.h"
 #include "api_handlers.h"
-#include "request_fields.h"
+#include "completion_request.h"
 
 namespace faq::serve {
 namespace {
@@ -14,59 +14,23 @@ struct Prompt {
   std::string text;  // what `echo` prepends
 };
 
-std::vector<int32_t> ReadTokenIds(const nlohmann::ordered_json& list, int64_t vocab) {
-  std::vector<int32_t> ids;
-  for (const auto& v : list) {
-    if (!v.is_number_integer()) BadRequest("prompt", "a token-id prompt must hold integers only");
-    const auto id = v.get<int64_t>();
-    if (id < 0 || id >= vocab) {
-      BadRequest("prompt", fmt::format("token id {} is outside the model's vocabulary [0, {})", id, vocab));
-    }
-    ids.push_back(static_cast<int32_t>(id));
-  }
-  return ids;
-}
-
-// A string, a list of strings, a list of token ids or a list of such lists.
-std::vector<Prompt> ReadPrompts(const ServedModel& model, const nlohmann::ordered_json& body) {
-  auto it = body.find("prompt");
-  if (it == body.end() || it->is_null()) BadRequest("prompt", "'prompt' is required");
-  const int64_t vocab = model.model->config().vocab_size;
-  auto from_text = [&](const std::string& text) {
-    // As vLLM: the tokenizer's own special tokens (e.g. a BOS) are added to text prompts.
-    return Prompt{model.tokenizer->Encode(text, /*add_special_tokens=*/true), text};
-  };
-  auto from_ids = [&](const nlohmann::ordered_json& list) {
-    Prompt p{ReadTokenIds(list, vocab), ""};
+// A prompt's ids and the text `echo` prepends. As vLLM: the tokenizer's own special tokens
+// (e.g. a BOS) are added to text prompts; an id prompt's text is the decoding of the ids the
+// tokenizer knows.
+Prompt ToPrompt(const ServedModel& model, const PromptInput& input) {
+  Prompt p;
+  if (const auto* text = std::get_if<std::string>(&input)) {
+    p = Prompt{model.tokenizer->Encode(*text, /*add_special_tokens=*/true), *text};
+  } else {
+    p.ids = std::get<std::vector<int32_t>>(input);
     std::vector<int32_t> known;
     for (int32_t id : p.ids) {
       if (id < model.tokenizer->VocabSize()) known.push_back(id);
     }
     p.text = model.tokenizer->Decode(known, false);
-    return p;
-  };
-  std::vector<Prompt> prompts;
-  if (it->is_string()) {
-    prompts.push_back(from_text(it->get<std::string>()));
-  } else if (it->is_array() && !it->empty() && (*it)[0].is_number_integer()) {
-    prompts.push_back(from_ids(*it));
-  } else if (it->is_array() && !it->empty()) {
-    for (const auto& p : *it) {
-      if (p.is_string()) {
-        prompts.push_back(from_text(p.get<std::string>()));
-      } else if (p.is_array()) {
-        prompts.push_back(from_ids(p));
-      } else {
-        BadRequest("prompt", "'prompt' must be a string, a list of strings, token ids or lists of token ids");
-      }
-    }
-  } else {
-    BadRequest("prompt", "'prompt' must be a string, a list of strings, token ids or lists of token ids");
   }
-  for (const auto& p : prompts) {
-    if (p.ids.empty()) BadRequest("prompt", "a prompt has no tokens");
-  }
-  return prompts;
+  if (p.ids.empty()) BadRequest("prompt", "a prompt has no tokens");
+  return p;
 }
 
 // UTF-8 characters, the unit of Python's len() that text_offset counts in.
@@ -114,15 +78,13 @@ nlohmann::ordered_json LogprobsObject(const ServedModel& model, const Prompt& pr
 }  // namespace
 
 nlohmann::ordered_json TextCompletion(ServedModel& model, const std::string& body_text) {
-  const nlohmann::ordered_json body = ParseBody(body_text);
-  const GenerationFields f = ReadGenerationFields(body, model.name, 0);
-  const std::vector<Prompt> prompts = ReadPrompts(model, body);
-  const bool echo = BoolField(body, "echo").value_or(false);
-  const bool return_token_ids = BoolField(body, "return_token_ids").value_or(false);  // vLLM's extension
-  const std::optional<int64_t> logprobs = IntField(body, "logprobs", 0, 20);
-  if (auto it = body.find("suffix"); it != body.end() && !it->is_null()) {
-    BadRequest("suffix", "'suffix' is not supported by faq serve");
-  }
+  const CompletionRequest request = ReadCompletionRequest(body_text, model.name, model.model->config().vocab_size);
+  const GenerationFields& f = request.fields;
+  const bool echo = request.echo;
+  const bool return_token_ids = request.return_token_ids;
+  const std::optional<int64_t>& logprobs = request.logprobs;
+  std::vector<Prompt> prompts;
+  for (const auto& input : request.prompts) prompts.push_back(ToPrompt(model, input));
   std::vector<SequenceRequest> sequences;
   int64_t prompt_tokens = 0;
   for (const auto& p : prompts) {

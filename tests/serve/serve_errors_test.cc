@@ -1,6 +1,9 @@
 // Bad requests get OpenAI-style errors with the right status, and the server keeps serving.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "serve_fixture.h"
 
 namespace faq::serve_test {
@@ -50,6 +53,11 @@ std::vector<BadRequest> Cases() {
       {chat, ChatWith({{"max_tokens", -3}}).dump(), 400, "max_tokens"},
       {chat, ChatWith({{"max_tokens", 100000}}).dump(), 400, "max_tokens"},
       {chat, ChatWith({{"max_tokens", 18446744073709551615ULL}}).dump(), 400, "max_tokens"},
+      // The largest int64 is a valid integer: prompt length + max_tokens must not overflow (signed
+      // overflow in ResolveMaxTokens, reported by UBSan in tests/fuzz/serve_request_fuzz).
+      {chat, ChatWith({{"max_tokens", std::numeric_limits<int64_t>::max()}}).dump(), 400, "max_tokens"},
+      {text, json({{"prompt", "hi"}, {"max_completion_tokens", std::numeric_limits<int64_t>::max()}}).dump(), 400,
+       "max_tokens"},
       {chat, ChatWith({{"seed", "abc"}}).dump(), 400, "seed"},
       {chat, ChatWith({{"stop", 5}}).dump(), 400, "stop"},
       {chat, ChatWith({{"stop", {"ok", 1}}}).dump(), 400, "stop"},
