@@ -28,14 +28,16 @@ struct Step {
   std::function<void()> prepare;  // in-process work before the command
 };
 
+// A stage section's flags (checked when the config was loaded).
+std::vector<std::string> SectionFlags(const PipelineConfig& c, const nlohmann::json& section, const std::string& name) {
+  return OptionsToFlags(section, c.commands.at(name), c.file.string() + ": " + name);
+}
+
 // Adds `--endpoint` (and `--model`, defaulting to the server's name) from a stage section.
-std::vector<std::string> EndpointArgs(nlohmann::json section) {
-  std::vector<std::string> args;
+std::vector<std::string> EndpointArgs(const PipelineConfig& c, nlohmann::json section, const std::string& name) {
   const std::string endpoint = section.value("endpoint", "");
   if (endpoint.rfind(kServePrefix, 0) == 0 && !section.contains("model")) section["model"] = endpoint.substr(6);
-  auto flags = OptionsToFlags(section);
-  args.insert(args.end(), flags.begin(), flags.end());
-  return args;
+  return SectionFlags(c, section, name);
 }
 
 // The raw-seed baseline as judged.jsonl records: the seed's own answer, no reasoning.
@@ -64,16 +66,21 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
   const fs::path candidates = run / "candidates.jsonl", judged = run / "judged.jsonl";
   std::vector<Step> steps;
   Step regen{"regenerate", "regenerate", {"regenerate", "--seeds", c.seeds, "--out", candidates.string()}, {c.seeds}, {candidates}, true};
-  auto extra = EndpointArgs(c.regenerate);
+  auto extra = EndpointArgs(c, c.regenerate, "regenerate");
   regen.args.insert(regen.args.end(), extra.begin(), extra.end());
   steps.push_back(regen);
 
   Step judge{"judge", "judge", {"judge", "--candidates", candidates.string(), "--out", judged.string()}, {candidates}, {judged}, true};
-  extra = EndpointArgs(c.judge);
+  extra = EndpointArgs(c, c.judge, "judge");
   judge.args.insert(judge.args.end(), extra.begin(), extra.end());
   steps.push_back(judge);
 
-  const auto assemble_flags = OptionsToFlags(c.assemble);
+  // The raw-seed baseline is plain text whatever the section says about chat templates.
+  nlohmann::json plain_assemble = c.assemble;
+  plain_assemble.erase("no_chat_template");
+  plain_assemble.erase("no-chat-template");
+  const auto assemble_flags = SectionFlags(c, c.assemble, "assemble");
+  const auto plain_assemble_flags = SectionFlags(c, plain_assemble, "assemble");
   std::map<std::string, fs::path> calib_file;
   for (const std::string& calib : c.calibrations) {
     calib_file[calib] = run / ("calib-" + calib + ".jsonl");
@@ -88,8 +95,8 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
       s.inputs.push_back(c.seeds);
     }
     s.args.insert(s.args.end(), {"--out", calib_file[calib].string()});
-    for (const auto& f : assemble_flags)
-      if (calib == "faq" || f != "--no-chat-template") s.args.push_back(f);
+    const auto& flags = calib == "faq" ? assemble_flags : plain_assemble_flags;
+    s.args.insert(s.args.end(), flags.begin(), flags.end());
     steps.push_back(s);
   }
 
@@ -106,7 +113,7 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
       models.emplace_back(name, out.string());
     }
   }
-  const auto eval_flags = OptionsToFlags(c.eval_options);
+  const auto eval_flags = SectionFlags(c, c.eval_options, "eval");
   for (const auto& [data_name, data] : c.eval_data) {
     for (const auto& [model_name, model] : models) {
       Step s{"eval", "eval/" + model_name + "/" + data_name, {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
@@ -127,7 +134,7 @@ class Servers {
     const auto spec = std::find_if(config_.servers.begin(), config_.servers.end(), [&](const auto& s) { return s.name == name; });
     if (spec == config_.servers.end()) throw Error(config_.file.string() + ": no server named '" + name + "'");
     std::vector<std::string> argv{binary_, "serve", "--model", spec->model, "--port", "0", "--served-model-name", name};
-    const auto flags = OptionsToFlags(spec->options);
+    const auto flags = OptionsToFlags(spec->options, config_.commands.at("servers"), config_.file.string() + ": servers." + name);
     argv.insert(argv.end(), flags.begin(), flags.end());
     spdlog::info("starting server '{}': faq serve --model {}", name, spec->model);
     auto child = std::make_unique<ChildProcess>(argv);
