@@ -35,11 +35,11 @@ StageCommands StageCommandOptions() {
   RegisterAssemble(scratch, unused);
   RegisterEval(scratch, unused);
   RegisterServe(scratch, unused);
-  return {{"regenerate", DeclaredOptions(*scratch.get_subcommand("regenerate"))},
-          {"judge", DeclaredOptions(*scratch.get_subcommand("judge"))},
-          {"assemble", DeclaredOptions(*scratch.get_subcommand("assemble"))},
-          {"eval", DeclaredOptions(*scratch.get_subcommand("eval")->get_subcommand("ppl"))},
-          {"servers", DeclaredOptions(*scratch.get_subcommand("serve"))}};
+  return {{"regenerate", {"faq regenerate", DeclaredOptions(*scratch.get_subcommand("regenerate"))}},
+          {"judge", {"faq judge", DeclaredOptions(*scratch.get_subcommand("judge"))}},
+          {"assemble", {"faq assemble", DeclaredOptions(*scratch.get_subcommand("assemble"))}},
+          {"eval", {"faq eval ppl", DeclaredOptions(*scratch.get_subcommand("eval")->get_subcommand("ppl"))}},
+          {"servers", {"faq serve", DeclaredOptions(*scratch.get_subcommand("serve"))}}};
 }
 
 }  // namespace

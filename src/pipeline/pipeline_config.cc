@@ -101,10 +101,21 @@ std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<
   return flags;
 }
 
-const std::vector<CommandOption>& CommandOf(const StageCommands& commands, const std::string& section) {
+const StageCommand& CommandOf(const StageCommands& commands, const std::string& section) {
   const auto it = commands.find(section);
   FAQ_CHECK(it != commands.end(), "no command options for the pipeline section '{}'", section);
   return it->second;
+}
+
+// The options the pipeline's steps give their commands themselves, by section (the inputs
+// and outputs in the run directory, --json for the result line): a section cannot set them.
+const std::map<std::string, std::vector<std::string>>& SetByThePipeline() {
+  static const std::map<std::string, std::vector<std::string>> kSet{
+      {"regenerate", {"seeds", "out", "json"}},        {"judge", {"candidates", "out", "json"}},
+      {"assemble", {"tokenizer", "in", "out", "json"}}, {"eval", {"model", "data", "json"}},
+      {"servers", {"model", "port", "served-model-name", "json"}},
+  };
+  return kSet;
 }
 
 // "max-tokens" for the section key `max_tokens` (or `max-tokens`).
@@ -140,6 +151,9 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   PipelineConfig c;
   c.file = file;
   c.commands = commands;
+  for (const auto& [section, flags] : SetByThePipeline()) {
+    if (auto it = c.commands.find(section); it != c.commands.end()) it->second.set_by_pipeline = flags;
+  }
   c.run_dir = doc.value("run_dir", "faq-run");
   c.target = RequireString(doc, "target", f);
   c.seeds = RequireString(doc, "seeds", f);
@@ -148,7 +162,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
     if (!spec.is_object()) throw Error(f + ": servers." + name + " must be a map with 'model'");
     ServerSpec s{name, RequireString(spec, "model", f + ": servers." + name), spec};
     s.options.erase("model");
-    OptionsToFlags(s.options, CommandOf(commands, "servers"), f + ": servers." + name);
+    OptionsToFlags(s.options, CommandOf(c.commands, "servers"), f + ": servers." + name);
     c.servers.push_back(std::move(s));
   }
   c.regenerate = Section(doc, "regenerate", f);
@@ -182,7 +196,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   c.eval_options.erase("data");
   for (const auto& [section, options] : {std::pair<const char*, const nlohmann::json&>{"regenerate", c.regenerate},
                                          {"judge", c.judge}, {"assemble", c.assemble}, {"eval", c.eval_options}})
-    OptionsToFlags(options, CommandOf(commands, section), f + ": " + section);
+    OptionsToFlags(options, CommandOf(c.commands, section), f + ": " + section);
   for (const auto& server_ref : {c.regenerate.value("endpoint", ""), c.judge.value("endpoint", "")}) {
     if (server_ref.rfind("serve:", 0) != 0) continue;
     const std::string name = server_ref.substr(6);
@@ -192,14 +206,20 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   return c;
 }
 
-std::vector<std::string> OptionsToFlags(const nlohmann::json& options, const std::vector<CommandOption>& command,
+std::vector<std::string> OptionsToFlags(const nlohmann::json& options, const StageCommand& command,
                                         const std::string& where) {
   std::vector<std::string> flags;
   for (const auto& [key, value] : options.items()) {
     const std::string name = FlagName(key);
-    const auto declared =
-        std::find_if(command.begin(), command.end(), [&](const CommandOption& o) { return o.flag == name; });
-    const bool is_switch = declared != command.end() && !declared->takes_value;
+    const auto declared = std::find_if(command.options.begin(), command.options.end(),
+                                       [&](const CommandOption& o) { return o.flag == name; });
+    if (declared == command.options.end()) {
+      throw Error(fmt::format("{}.{}: not an option of {} (`{} --help` lists them)", where, key, command.name, command.name));
+    }
+    if (std::find(command.set_by_pipeline.begin(), command.set_by_pipeline.end(), name) != command.set_by_pipeline.end()) {
+      throw Error(fmt::format("{}.{}: the pipeline gives {} its --{} itself", where, key, command.name, name));
+    }
+    const bool is_switch = !declared->takes_value;
     if (value.is_null()) continue;
     if (value.is_boolean() != is_switch) {
       throw Error(is_switch ? fmt::format("{}.{}: expected true or false, got {}", where, key, value.dump())

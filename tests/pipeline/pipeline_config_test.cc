@@ -26,11 +26,12 @@ const std::vector<OptionSpec>& Specs() {
 // declares them (the binary reads the real ones from its own registration).
 const StageCommands& Commands() {
   static const StageCommands commands{
-      {"regenerate", {{"endpoint"}, {"model"}, {"n"}, {"temperature"}, {"seed"}, {"no-cot", false}}},
-      {"judge", {{"endpoint"}, {"model"}, {"mode"}, {"no-judge", false}}},
-      {"assemble", {{"max-tokens"}, {"no-chat-template", false}}},
-      {"eval", {{"seqlen"}, {"max-windows"}}},
-      {"servers", {{"max-batch"}}},
+      {"regenerate",
+       {"faq regenerate", {{"endpoint"}, {"model"}, {"seeds"}, {"out"}, {"n"}, {"temperature"}, {"seed"}, {"no-cot", false}}}},
+      {"judge", {"faq judge", {{"endpoint"}, {"model"}, {"candidates"}, {"out"}, {"mode"}, {"no-judge", false}}}},
+      {"assemble", {"faq assemble", {{"tokenizer"}, {"in"}, {"out"}, {"max-tokens"}, {"no-chat-template", false}}}},
+      {"eval", {"faq eval ppl", {{"model"}, {"data"}, {"seqlen"}, {"max-windows"}, {"json", false}}}},
+      {"servers", {"faq serve", {{"model"}, {"port"}, {"max-batch"}}}},
   };
   return commands;
 }
@@ -81,8 +82,8 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
 }
 
 TEST(PipelineConfigTest, FlagsFollowTheLongOptionNamesAndFalseIsNeverDropped) {
-  const std::vector<CommandOption> command{{"max-tokens"}, {"no-cot", false}, {"sym", false, "asym"},
-                                           {"act-order", false}, {"endpoint"}, {"temperature"}, {"skip"}, {"list"}};
+  const StageCommand command{"faq x", {{"max-tokens"}, {"no-cot", false}, {"sym", false, "asym"}, {"act-order", false},
+                                        {"endpoint"}, {"temperature"}, {"skip"}, {"list"}}};
   const nlohmann::json options = {{"max_tokens", 64}, {"no_cot", true}, {"sym", false}, {"act_order", false},
                                   {"endpoint", "http://a/v1"}, {"temperature", 0.5}, {"skip", nullptr},
                                   {"list", {"a", "b"}}};
@@ -106,6 +107,28 @@ TEST(PipelineConfigTest, AFalseForAnOptionThatTakesAValueIsRefusedAtLoad) {
                   .find("p.yaml: " + key + ": "),
               std::string::npos)
         << set;
+  }
+}
+
+// Every key of a stage section is checked when the config is loaded, not when its step
+// runs: a typo, or an option the pipeline sets itself, names the file and the key.
+TEST(PipelineConfigTest, StageSectionKeysAreCheckedAtLoad) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"eval.max_windws=5", "p.yaml: eval.max_windws: not an option of faq eval ppl (`faq eval ppl --help` lists them)"},
+      {"regenerate.temprature=0.3", "p.yaml: regenerate.temprature: not an option of faq regenerate"},
+      {"judge.rubrik=r.txt", "p.yaml: judge.rubrik: not an option of faq judge"},
+      {"servers.elder.max_bach=2", "p.yaml: servers.elder.max_bach: not an option of faq serve"},
+      {"judge.out=elsewhere.jsonl", "p.yaml: judge.out: the pipeline gives faq judge its --out itself"},
+      {"regenerate.seeds=other.jsonl", "p.yaml: regenerate.seeds: the pipeline gives faq regenerate its --seeds itself"},
+      {"eval.json=true", "p.yaml: eval.json: the pipeline gives faq eval ppl its --json itself"},
+      {"servers.elder.port=8000", "p.yaml: servers.elder.port: the pipeline gives faq serve its --port itself"},
+  };
+  for (const auto& [set, message] : cases) {
+    EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {set}, Specs(), Commands()); }).find(message),
+              std::string::npos)
+        << set << ": " << ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {set}, Specs(), Commands()); });
   }
 }
 

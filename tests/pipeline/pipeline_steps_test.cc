@@ -78,5 +78,13 @@ TEST_F(PipelineStepsTest, AFalseThatNoFlagCanSayIsRefusedBeforeAnyStep) {
   EXPECT_FALSE(fs::exists(dir_ / "run/manifest.json")) << "a step ran before the config was refused";
 }
 
+TEST_F(PipelineStepsTest, AnUnknownStageKeyIsRefusedBeforeAnyStep) {
+  // Found once only when the eval step ran, after the model was quantized.
+  const auto r = Pipeline({"--set", "eval.max_windws=2"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("p.yaml: eval.max_windws: not an option of faq eval ppl"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "run/manifest.json")) << "a step ran before the config was refused";
+}
+
 }  // namespace
 }  // namespace faq

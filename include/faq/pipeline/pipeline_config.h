@@ -27,9 +27,16 @@ struct CommandOption {
   std::string negation;     // a switch's declared "off" flag ("no-x"), or ""
 };
 
-// The options of the commands that the config's sections configure, by section name:
-// "regenerate", "judge", "assemble", "eval" (faq eval ppl) and "servers" (faq serve).
-using StageCommands = std::map<std::string, std::vector<CommandOption>>;
+// The command a config section configures, as the faq binary declares it.
+struct StageCommand {
+  std::string name;                     // "faq eval ppl", for messages
+  std::vector<CommandOption> options;
+  std::vector<std::string> set_by_pipeline;  // flags the steps give it themselves (filled at load)
+};
+
+// By section name: "regenerate", "judge", "assemble", "eval" (faq eval ppl) and
+// "servers" (faq serve).
+using StageCommands = std::map<std::string, StageCommand>;
 
 struct ServerSpec {
   std::string name;          // referenced as `endpoint: serve:<name>`; also the served model name
@@ -72,8 +79,10 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
 // Command-line flags from a stage section, by the command's declared options: a switch's
 // true → `--key`, false → its declared negation, else `--key=false` (so a `false` is
 // never lost); null → nothing; lists → comma-joined values; anything else → `--key value`.
-// A `true` or `false` for an option that takes a value is an Error naming `where`.key.
-std::vector<std::string> OptionsToFlags(const nlohmann::json& options, const std::vector<CommandOption>& command,
+// An Error naming `where`.key: a key that is not an option of the command, or one the
+// pipeline gives the command itself (`--out`...); a `true` or `false` for an option that
+// takes a value, or another value for a switch.
+std::vector<std::string> OptionsToFlags(const nlohmann::json& options, const StageCommand& command,
                                         const std::string& where);
 
 }  // namespace faq
