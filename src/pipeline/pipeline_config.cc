@@ -54,7 +54,9 @@ void ApplyOverride(nlohmann::json& doc, const std::string& assignment) {
   for (size_t start = 0;;) {
     const size_t dot = path.find('.', start);
     const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object()) throw UsageError("--set " + assignment + ": '" + key + "' is under a value that is not a map");
+    // An absent section (null) becomes a map: `--set assemble.max_tokens=64` needs no `assemble:` in the file.
+    if (!node->is_object() && !node->is_null())
+      throw UsageError("--set " + assignment + ": '" + key + "' is under a value that is not a map");
     node = &(*node)[key];
     if (dot == std::string::npos) break;
     start = dot + 1;

@@ -79,6 +79,11 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   EXPECT_EQ(c.eval_data.at("wiki"), "w.raw");
   EXPECT_EQ(c.run_dir, "elsewhere");
   EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"novalue"}, Specs(), Commands()); }).find("key.path=value"), std::string::npos);
+  // A section the file does not have is created; a value is not a map to set into.
+  EXPECT_EQ(LoadPipelineConfig(dir / "p.yaml", {"assemble.max_tokens=64"}, Specs(), Commands()).assemble["max_tokens"], 64);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"target.x=1"}, Specs(), Commands()); })
+                .find("'x' is under a value that is not a map"),
+            std::string::npos);
 }
 
 TEST(PipelineConfigTest, FlagsFollowTheLongOptionNamesAndFalseIsNeverDropped) {
