@@ -6,9 +6,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "faq/io/json.h"
 #include "faq/io/jsonl.h"
+#include "faq/pipeline/results_table.h"
 #include "faq/pipeline/run_manifest.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
@@ -116,7 +118,7 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
   const auto eval_flags = SectionFlags(c, c.eval_options, "eval");
   for (const auto& [data_name, data] : c.eval_data) {
     for (const auto& [model_name, model] : models) {
-      Step s{"eval", "eval/" + model_name + "/" + data_name, {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
+      Step s{"eval", EvalStepName(model_name, data_name), {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
       s.args.insert(s.args.end(), eval_flags.begin(), eval_flags.end());
       steps.push_back(s);
     }
@@ -169,6 +171,26 @@ nlohmann::json LastJsonLine(const std::string& out, const std::string& step) {
   const size_t newline = out.rfind('\n', end);
   const size_t start = newline == std::string::npos ? 0 : newline + 1;
   return ParseJson(out.substr(start, end + 1 - start), "the result line of step " + step);
+}
+
+// The steps whose stored results belong to the config and inputs as they are now: finished
+// with the fingerprint they would have now, on inputs from steps that are current too (a
+// perplexity measured on a model quantized with other options is stale even when the
+// eval step's own command line did not change, and after --until it was not re-measured).
+std::set<std::string> CurrentSteps(const std::vector<Step>& steps, const RunManifest& manifest) {
+  std::map<fs::path, std::string> made_by;  // output -> the step that writes it
+  std::set<std::string> current;
+  for (const Step& step : steps) {
+    const bool inputs_current = std::all_of(step.inputs.begin(), step.inputs.end(), [&](const fs::path& input) {
+      const auto producer = made_by.find(input);
+      return producer == made_by.end() || current.count(producer->second) > 0;
+    });
+    for (const auto& out : step.outputs) made_by[out] = step.name;
+    if (!inputs_current || !std::all_of(step.inputs.begin(), step.inputs.end(), [](const fs::path& p) { return fs::exists(p); }))
+      continue;
+    if (manifest.IsDone(step.name, StepFingerprint(step), step.outputs)) current.insert(step.name);
+  }
+  return current;
 }
 
 size_t StageIndex(const std::string& stage, const char* flag) {
@@ -229,37 +251,14 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
     manifest.MarkDone(step.name, LastJsonLine(out.stdout_text, step.name), seconds);
   }
 
-  nlohmann::json results{{"config", config.file.string()}, {"run_dir", config.run_dir}, {"table", nlohmann::json::array()}};
-  for (const auto& [data_name, data] : config.eval_data) {
-    const auto ppl = [&](const std::string& model) {
-      const auto& r = manifest.Result("eval/" + model + "/" + data_name);
-      return r.is_object() && r.contains("ppl") ? r["ppl"] : nlohmann::json();
-    };
-    for (const auto& q : config.quantize_runs) {
-      nlohmann::json row{{"run", q.name}, {"data", data_name}, {"fp", ppl("fp")}};
-      for (const auto& calib : config.calibrations) row[calib] = ppl(q.name + "-" + calib);
-      results["table"].push_back(row);
-    }
-  }
+  const std::set<std::string> current = CurrentSteps(steps, manifest);
+  nlohmann::json results{{"config", config.file.string()},
+                         {"run_dir", config.run_dir},
+                         {"table", ResultsTable(config, manifest, [&](const std::string& step) { return current.count(step) > 0; })}};
   results["steps"] = manifest.Json()["steps"];
   WriteFileAtomic(fs::path(config.run_dir) / "results.json", results.dump(2) + "\n");
   WriteFileAtomic(fs::path(config.run_dir) / "results.md", ResultsMarkdown(results));
   return results;
-}
-
-std::string ResultsMarkdown(const nlohmann::json& results) {
-  std::string md = "| quantization | eval set | fp | base | FAQ | RER |\n|---|---|---|---|---|---|\n";
-  const auto cell = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("–"); };
-  for (const auto& row : results.at("table")) {
-    const nlohmann::json fp = row.value("fp", nlohmann::json()), base = row.value("base", nlohmann::json()),
-                         faq = row.value("faq", nlohmann::json());
-    std::string rer = "–";
-    if (fp.is_number() && base.is_number() && faq.is_number() && base.get<double>() != fp.get<double>())
-      rer = fmt::format("{:+.1f}%", 100.0 * (faq.get<double>() - base.get<double>()) / (fp.get<double>() - base.get<double>()));
-    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row["run"].get<std::string>(), row["data"].get<std::string>(),
-                      cell(fp), cell(base), cell(faq), rer);
-  }
-  return md;
 }
 
 }  // namespace faq

@@ -86,5 +86,32 @@ TEST_F(PipelineStepsTest, AnUnknownStageKeyIsRefusedBeforeAnyStep) {
   EXPECT_FALSE(fs::exists(dir_ / "run/manifest.json")) << "a step ran before the config was refused";
 }
 
+TEST_F(PipelineStepsTest, AResultOfAChangedStepReadsStaleUntilMeasuredAgain) {
+  const auto first = Pipeline({});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const nlohmann::json measured = ParseJson(testing::LastLine(first.out), "first run")["table"][0];
+  ASSERT_TRUE(measured["fp"].is_number() && measured["base"].is_number()) << measured.dump();
+
+  // Quantized again with other options but not evaluated: the stored perplexity belongs to
+  // the 4-bit model, which no longer exists.
+  const std::vector<std::string> three_bits{"--set", "quantize.runs=[{name: w4, bits: 3}]"};
+  std::vector<std::string> until_quantize = three_bits;
+  until_quantize.insert(until_quantize.end(), {"--until", "quantize"});
+  const auto second = Pipeline(until_quantize);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const nlohmann::json stale = ParseJson(testing::LastLine(second.out), "second run")["table"][0];
+  EXPECT_EQ(stale["fp"], measured["fp"]) << "the full-precision model and its evaluation did not change";
+  EXPECT_EQ(stale["base"], "stale");
+  EXPECT_NE(ReadFile(dir_ / "run/results.md").find(fmt::format("| w4 | held | {:.3f} | stale | – | – |", measured["fp"].get<double>())),
+            std::string::npos)
+      << ReadFile(dir_ / "run/results.md");
+
+  const auto third = Pipeline(three_bits);
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  const nlohmann::json remeasured = ParseJson(testing::LastLine(third.out), "third run")["table"][0];
+  EXPECT_TRUE(remeasured["base"].is_number()) << remeasured.dump();
+  EXPECT_EQ(Manifest()["steps"]["eval/fp/held"]["result"]["ppl"], measured["fp"]) << "fp was evaluated again";
+}
+
 }  // namespace
 }  // namespace faq
