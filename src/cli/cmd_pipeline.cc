@@ -6,6 +6,43 @@
 #include "faq/pipeline/pipeline.h"
 
 namespace faq::cli {
+namespace {
+
+// One command's long options as CLI11 holds them: a switch's "off" name is the long name
+// whose flag value is "false" (declared `!--name`).
+std::vector<CommandOption> DeclaredOptions(const CLI::App& command) {
+  std::vector<CommandOption> out;
+  for (const CLI::Option* option : command.get_options()) {
+    CommandOption o;
+    o.takes_value = option->get_items_expected_max() > 0;
+    for (const std::string& name : option->get_lnames()) {
+      if (!o.takes_value && option->get_flag_value(name, "") == "false") o.negation = name;
+      else if (o.flag.empty()) o.flag = name;
+    }
+    if (!o.flag.empty() && o.flag != "help") out.push_back(o);
+  }
+  return out;
+}
+
+// The options of the commands the config's sections configure, read from their own
+// registration (a scratch app), so the pipeline checks sections against what the commands
+// declare and nothing is listed twice.
+StageCommands StageCommandOptions() {
+  CLI::App scratch;
+  CommandBody unused;
+  RegisterRegenerate(scratch, unused);
+  RegisterJudge(scratch, unused);
+  RegisterAssemble(scratch, unused);
+  RegisterEval(scratch, unused);
+  RegisterServe(scratch, unused);
+  return {{"regenerate", {"faq regenerate", DeclaredOptions(*scratch.get_subcommand("regenerate"))}},
+          {"judge", {"faq judge", DeclaredOptions(*scratch.get_subcommand("judge"))}},
+          {"assemble", {"faq assemble", DeclaredOptions(*scratch.get_subcommand("assemble"))}},
+          {"eval", {"faq eval ppl", DeclaredOptions(*scratch.get_subcommand("eval")->get_subcommand("ppl"))}},
+          {"servers", {"faq serve", DeclaredOptions(*scratch.get_subcommand("serve"))}}};
+}
+
+}  // namespace
 
 void RegisterPipeline(CLI::App& app, CommandBody& run) {
   struct Params {
@@ -31,7 +68,7 @@ void RegisterPipeline(CLI::App& app, CommandBody& run) {
     run = [p] {
       std::vector<std::string> overrides = p->overrides;
       if (!p->run_dir.empty()) overrides.push_back("run_dir=" + p->run_dir);
-      const PipelineConfig config = LoadPipelineConfig(p->config, overrides, QuantizeOptionSpecs());
+      const PipelineConfig config = LoadPipelineConfig(p->config, overrides, QuantizeOptionSpecs(), StageCommandOptions());
       const nlohmann::json results = RunPipeline(config, {p->from, p->until, ""});
       fmt::print("{}", ResultsMarkdown(results));
       if (p->json) {

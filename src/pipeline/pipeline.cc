@@ -6,9 +6,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "faq/io/json.h"
 #include "faq/io/jsonl.h"
+#include "faq/pipeline/results_table.h"
 #include "faq/pipeline/run_manifest.h"
 #include "faq/util/atomic_file.h"
 #include "faq/util/error.h"
@@ -28,14 +30,16 @@ struct Step {
   std::function<void()> prepare;  // in-process work before the command
 };
 
+// A stage section's flags (checked when the config was loaded).
+std::vector<std::string> SectionFlags(const PipelineConfig& c, const nlohmann::json& section, const std::string& name) {
+  return OptionsToFlags(section, c.commands.at(name), c.file.string() + ": " + name);
+}
+
 // Adds `--endpoint` (and `--model`, defaulting to the server's name) from a stage section.
-std::vector<std::string> EndpointArgs(nlohmann::json section) {
-  std::vector<std::string> args;
+std::vector<std::string> EndpointArgs(const PipelineConfig& c, nlohmann::json section, const std::string& name) {
   const std::string endpoint = section.value("endpoint", "");
   if (endpoint.rfind(kServePrefix, 0) == 0 && !section.contains("model")) section["model"] = endpoint.substr(6);
-  auto flags = OptionsToFlags(section);
-  args.insert(args.end(), flags.begin(), flags.end());
-  return args;
+  return SectionFlags(c, section, name);
 }
 
 // The raw-seed baseline as judged.jsonl records: the seed's own answer, no reasoning.
@@ -64,16 +68,21 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
   const fs::path candidates = run / "candidates.jsonl", judged = run / "judged.jsonl";
   std::vector<Step> steps;
   Step regen{"regenerate", "regenerate", {"regenerate", "--seeds", c.seeds, "--out", candidates.string()}, {c.seeds}, {candidates}, true};
-  auto extra = EndpointArgs(c.regenerate);
+  auto extra = EndpointArgs(c, c.regenerate, "regenerate");
   regen.args.insert(regen.args.end(), extra.begin(), extra.end());
   steps.push_back(regen);
 
   Step judge{"judge", "judge", {"judge", "--candidates", candidates.string(), "--out", judged.string()}, {candidates}, {judged}, true};
-  extra = EndpointArgs(c.judge);
+  extra = EndpointArgs(c, c.judge, "judge");
   judge.args.insert(judge.args.end(), extra.begin(), extra.end());
   steps.push_back(judge);
 
-  const auto assemble_flags = OptionsToFlags(c.assemble);
+  // The raw-seed baseline is plain text whatever the section says about chat templates.
+  nlohmann::json plain_assemble = c.assemble;
+  plain_assemble.erase("no_chat_template");
+  plain_assemble.erase("no-chat-template");
+  const auto assemble_flags = SectionFlags(c, c.assemble, "assemble");
+  const auto plain_assemble_flags = SectionFlags(c, plain_assemble, "assemble");
   std::map<std::string, fs::path> calib_file;
   for (const std::string& calib : c.calibrations) {
     calib_file[calib] = run / ("calib-" + calib + ".jsonl");
@@ -88,8 +97,8 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
       s.inputs.push_back(c.seeds);
     }
     s.args.insert(s.args.end(), {"--out", calib_file[calib].string()});
-    for (const auto& f : assemble_flags)
-      if (calib == "faq" || f != "--no-chat-template") s.args.push_back(f);
+    const auto& flags = calib == "faq" ? assemble_flags : plain_assemble_flags;
+    s.args.insert(s.args.end(), flags.begin(), flags.end());
     steps.push_back(s);
   }
 
@@ -106,10 +115,10 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
       models.emplace_back(name, out.string());
     }
   }
-  const auto eval_flags = OptionsToFlags(c.eval_options);
+  const auto eval_flags = SectionFlags(c, c.eval_options, "eval");
   for (const auto& [data_name, data] : c.eval_data) {
     for (const auto& [model_name, model] : models) {
-      Step s{"eval", "eval/" + model_name + "/" + data_name, {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
+      Step s{"eval", EvalStepName(model_name, data_name), {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
       s.args.insert(s.args.end(), eval_flags.begin(), eval_flags.end());
       steps.push_back(s);
     }
@@ -127,7 +136,7 @@ class Servers {
     const auto spec = std::find_if(config_.servers.begin(), config_.servers.end(), [&](const auto& s) { return s.name == name; });
     if (spec == config_.servers.end()) throw Error(config_.file.string() + ": no server named '" + name + "'");
     std::vector<std::string> argv{binary_, "serve", "--model", spec->model, "--port", "0", "--served-model-name", name};
-    const auto flags = OptionsToFlags(spec->options);
+    const auto flags = OptionsToFlags(spec->options, config_.commands.at("servers"), config_.file.string() + ": servers." + name);
     argv.insert(argv.end(), flags.begin(), flags.end());
     spdlog::info("starting server '{}': faq serve --model {}", name, spec->model);
     auto child = std::make_unique<ChildProcess>(argv);
@@ -162,6 +171,26 @@ nlohmann::json LastJsonLine(const std::string& out, const std::string& step) {
   const size_t newline = out.rfind('\n', end);
   const size_t start = newline == std::string::npos ? 0 : newline + 1;
   return ParseJson(out.substr(start, end + 1 - start), "the result line of step " + step);
+}
+
+// The steps whose stored results belong to the config and inputs as they are now: finished
+// with the fingerprint they would have now, on inputs from steps that are current too (a
+// perplexity measured on a model quantized with other options is stale even when the
+// eval step's own command line did not change, and after --until it was not re-measured).
+std::set<std::string> CurrentSteps(const std::vector<Step>& steps, const RunManifest& manifest) {
+  std::map<fs::path, std::string> made_by;  // output -> the step that writes it
+  std::set<std::string> current;
+  for (const Step& step : steps) {
+    const bool inputs_current = std::all_of(step.inputs.begin(), step.inputs.end(), [&](const fs::path& input) {
+      const auto producer = made_by.find(input);
+      return producer == made_by.end() || current.count(producer->second) > 0;
+    });
+    for (const auto& out : step.outputs) made_by[out] = step.name;
+    if (!inputs_current || !std::all_of(step.inputs.begin(), step.inputs.end(), [](const fs::path& p) { return fs::exists(p); }))
+      continue;
+    if (manifest.IsDone(step.name, StepFingerprint(step), step.outputs)) current.insert(step.name);
+  }
+  return current;
 }
 
 size_t StageIndex(const std::string& stage, const char* flag) {
@@ -222,37 +251,14 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
     manifest.MarkDone(step.name, LastJsonLine(out.stdout_text, step.name), seconds);
   }
 
-  nlohmann::json results{{"config", config.file.string()}, {"run_dir", config.run_dir}, {"table", nlohmann::json::array()}};
-  for (const auto& [data_name, data] : config.eval_data) {
-    const auto ppl = [&](const std::string& model) {
-      const auto& r = manifest.Result("eval/" + model + "/" + data_name);
-      return r.is_object() && r.contains("ppl") ? r["ppl"] : nlohmann::json();
-    };
-    for (const auto& q : config.quantize_runs) {
-      nlohmann::json row{{"run", q.name}, {"data", data_name}, {"fp", ppl("fp")}};
-      for (const auto& calib : config.calibrations) row[calib] = ppl(q.name + "-" + calib);
-      results["table"].push_back(row);
-    }
-  }
+  const std::set<std::string> current = CurrentSteps(steps, manifest);
+  nlohmann::json results{{"config", config.file.string()},
+                         {"run_dir", config.run_dir},
+                         {"table", ResultsTable(config, manifest, [&](const std::string& step) { return current.count(step) > 0; })}};
   results["steps"] = manifest.Json()["steps"];
   WriteFileAtomic(fs::path(config.run_dir) / "results.json", results.dump(2) + "\n");
   WriteFileAtomic(fs::path(config.run_dir) / "results.md", ResultsMarkdown(results));
   return results;
-}
-
-std::string ResultsMarkdown(const nlohmann::json& results) {
-  std::string md = "| quantization | eval set | fp | base | FAQ | RER |\n|---|---|---|---|---|---|\n";
-  const auto cell = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.3f}", v.get<double>()) : std::string("–"); };
-  for (const auto& row : results.at("table")) {
-    const nlohmann::json fp = row.value("fp", nlohmann::json()), base = row.value("base", nlohmann::json()),
-                         faq = row.value("faq", nlohmann::json());
-    std::string rer = "–";
-    if (fp.is_number() && base.is_number() && faq.is_number() && base.get<double>() != fp.get<double>())
-      rer = fmt::format("{:+.1f}%", 100.0 * (faq.get<double>() - base.get<double>()) / (fp.get<double>() - base.get<double>()));
-    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row["run"].get<std::string>(), row["data"].get<std::string>(),
-                      cell(fp), cell(base), cell(faq), rer);
-  }
-  return md;
 }
 
 }  // namespace faq

@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cmath>
 
 #include "faq/util/error.h"
@@ -50,7 +54,9 @@ void ApplyOverride(nlohmann::json& doc, const std::string& assignment) {
   for (size_t start = 0;;) {
     const size_t dot = path.find('.', start);
     const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object()) throw UsageError("--set " + assignment + ": '" + key + "' is under a value that is not a map");
+    // An absent section (null) becomes a map: `--set assemble.max_tokens=64` needs no `assemble:` in the file.
+    if (!node->is_object() && !node->is_null())
+      throw UsageError("--set " + assignment + ": '" + key + "' is under a value that is not a map");
     node = &(*node)[key];
     if (dot == std::string::npos) break;
     start = dot + 1;
@@ -97,6 +103,30 @@ std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<
   return flags;
 }
 
+const StageCommand& CommandOf(const StageCommands& commands, const std::string& section) {
+  const auto it = commands.find(section);
+  FAQ_CHECK(it != commands.end(), "no command options for the pipeline section '{}'", section);
+  return it->second;
+}
+
+// The options the pipeline's steps give their commands themselves, by section (the inputs
+// and outputs in the run directory, --json for the result line): a section cannot set them.
+const std::map<std::string, std::vector<std::string>>& SetByThePipeline() {
+  static const std::map<std::string, std::vector<std::string>> kSet{
+      {"regenerate", {"seeds", "out", "json"}},        {"judge", {"candidates", "out", "json"}},
+      {"assemble", {"tokenizer", "in", "out", "json"}}, {"eval", {"model", "data", "json"}},
+      {"servers", {"model", "port", "served-model-name", "json"}},
+  };
+  return kSet;
+}
+
+// "max-tokens" for the section key `max_tokens` (or `max-tokens`).
+std::string FlagName(const std::string& key) {
+  std::string flag = key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
 }  // namespace
 
 const std::vector<std::string>& PipelineStages() {
@@ -105,7 +135,7 @@ const std::vector<std::string>& PipelineStages() {
 }
 
 PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                                  std::span<const OptionSpec> quantize_options) {
+                                  std::span<const OptionSpec> quantize_options, const StageCommands& commands) {
   const std::string f = file.string();
   nlohmann::json doc;
   try {
@@ -122,6 +152,10 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   }
   PipelineConfig c;
   c.file = file;
+  c.commands = commands;
+  for (const auto& [section, flags] : SetByThePipeline()) {
+    if (auto it = c.commands.find(section); it != c.commands.end()) it->second.set_by_pipeline = flags;
+  }
   c.run_dir = doc.value("run_dir", "faq-run");
   c.target = RequireString(doc, "target", f);
   c.seeds = RequireString(doc, "seeds", f);
@@ -130,6 +164,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
     if (!spec.is_object()) throw Error(f + ": servers." + name + " must be a map with 'model'");
     ServerSpec s{name, RequireString(spec, "model", f + ": servers." + name), spec};
     s.options.erase("model");
+    OptionsToFlags(s.options, CommandOf(c.commands, "servers"), f + ": servers." + name);
     c.servers.push_back(std::move(s));
   }
   c.regenerate = Section(doc, "regenerate", f);
@@ -161,6 +196,9 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   }
   c.eval_options = eval;
   c.eval_options.erase("data");
+  for (const auto& [section, options] : {std::pair<const char*, const nlohmann::json&>{"regenerate", c.regenerate},
+                                         {"judge", c.judge}, {"assemble", c.assemble}, {"eval", c.eval_options}})
+    OptionsToFlags(options, CommandOf(c.commands, section), f + ": " + section);
   for (const auto& server_ref : {c.regenerate.value("endpoint", ""), c.judge.value("endpoint", "")}) {
     if (server_ref.rfind("serve:", 0) != 0) continue;
     const std::string name = server_ref.substr(6);
@@ -170,21 +208,35 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   return c;
 }
 
-std::vector<std::string> OptionsToFlags(const nlohmann::json& options) {
+std::vector<std::string> OptionsToFlags(const nlohmann::json& options, const StageCommand& command,
+                                        const std::string& where) {
   std::vector<std::string> flags;
   for (const auto& [key, value] : options.items()) {
-    std::string flag = "--" + key;
-    std::replace(flag.begin(), flag.end(), '_', '-');
+    const std::string name = FlagName(key);
+    const auto declared = std::find_if(command.options.begin(), command.options.end(),
+                                       [&](const CommandOption& o) { return o.flag == name; });
+    if (declared == command.options.end()) {
+      throw Error(fmt::format("{}.{}: not an option of {} (`{} --help` lists them)", where, key, command.name, command.name));
+    }
+    if (std::find(command.set_by_pipeline.begin(), command.set_by_pipeline.end(), name) != command.set_by_pipeline.end()) {
+      throw Error(fmt::format("{}.{}: the pipeline gives {} its --{} itself", where, key, command.name, name));
+    }
+    const bool is_switch = !declared->takes_value;
+    if (value.is_null()) continue;
+    if (value.is_boolean() != is_switch) {
+      throw Error(is_switch ? fmt::format("{}.{}: expected true or false, got {}", where, key, value.dump())
+                            : fmt::format("{}.{}: --{} takes a value, not {}", where, key, name, value.dump()));
+    }
     if (value.is_boolean()) {
-      if (value.get<bool>()) flags.push_back(flag);
-    } else if (value.is_null()) {
-      continue;
+      if (value.get<bool>()) flags.push_back(fmt::format("--{}", name));
+      else if (declared->negation.empty()) flags.push_back(fmt::format("--{}=false", name));
+      else flags.push_back(fmt::format("--{}", declared->negation));
     } else if (value.is_array()) {
-      std::string joined;
-      for (const auto& item : value) joined += (joined.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
-      flags.insert(flags.end(), {flag, joined});
+      std::vector<std::string> items;
+      for (const auto& item : value) items.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+      flags.insert(flags.end(), {fmt::format("--{}", name), fmt::format("{}", fmt::join(items, ","))});
     } else {
-      flags.insert(flags.end(), {flag, value.is_string() ? value.get<std::string>() : value.dump()});
+      flags.insert(flags.end(), {fmt::format("--{}", name), value.is_string() ? value.get<std::string>() : value.dump()});
     }
   }
   return flags;

@@ -56,7 +56,7 @@ OJson ChatTemplateVariables(const ChatTemplateInputs& inputs) {
   }
   vars["messages"] = std::move(messages);
   vars["tools"] = inputs.tools;
-  vars["documents"] = nullptr;
+  vars["documents"] = inputs.documents;
   vars["add_generation_prompt"] = inputs.add_generation_prompt;
   return vars;
 }

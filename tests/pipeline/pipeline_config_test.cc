@@ -22,6 +22,20 @@ const std::vector<OptionSpec>& Specs() {
   return specs;
 }
 
+// The options of the commands kConfig's sections configure, declared as faq's parser
+// declares them (the binary reads the real ones from its own registration).
+const StageCommands& Commands() {
+  static const StageCommands commands{
+      {"regenerate",
+       {"faq regenerate", {{"endpoint"}, {"model"}, {"seeds"}, {"out"}, {"n"}, {"temperature"}, {"seed"}, {"no-cot", false}}}},
+      {"judge", {"faq judge", {{"endpoint"}, {"model"}, {"candidates"}, {"out"}, {"mode"}, {"no-judge", false}}}},
+      {"assemble", {"faq assemble", {{"tokenizer"}, {"in"}, {"out"}, {"max-tokens"}, {"no-chat-template", false}}}},
+      {"eval", {"faq eval ppl", {{"model"}, {"data"}, {"seqlen"}, {"max-windows"}, {"json", false}}}},
+      {"servers", {"faq serve", {{"model"}, {"port"}, {"max-batch"}}}},
+  };
+  return commands;
+}
+
 constexpr char kConfig[] = R"(run_dir: out/run
 target: models/t
 seeds: seeds.jsonl
@@ -42,7 +56,7 @@ eval:
 TEST(PipelineConfigTest, ReadsStagesAndMergesRunOptions) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
-  const PipelineConfig c = LoadPipelineConfig(dir / "p.yaml", {}, Specs());
+  const PipelineConfig c = LoadPipelineConfig(dir / "p.yaml", {}, Specs(), Commands());
   EXPECT_EQ(c.run_dir, "out/run");
   ASSERT_EQ(c.servers.size(), 1u);
   EXPECT_EQ(c.servers[0].model, "models/e");
@@ -59,42 +73,89 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
   const PipelineConfig c = LoadPipelineConfig(
-      dir / "p.yaml", {"regenerate.n=5", "judge.no_judge=true", "eval.data.wiki=w.raw", "run_dir=elsewhere"}, Specs());
+      dir / "p.yaml", {"regenerate.n=5", "judge.no_judge=true", "eval.data.wiki=w.raw", "run_dir=elsewhere"}, Specs(), Commands());
   EXPECT_EQ(c.regenerate["n"], 5);
   EXPECT_EQ(c.judge["no_judge"], true);
   EXPECT_EQ(c.eval_data.at("wiki"), "w.raw");
   EXPECT_EQ(c.run_dir, "elsewhere");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"novalue"}, Specs()); }).find("key.path=value"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"novalue"}, Specs(), Commands()); }).find("key.path=value"), std::string::npos);
+  // A section the file does not have is created; a value is not a map to set into.
+  EXPECT_EQ(LoadPipelineConfig(dir / "p.yaml", {"assemble.max_tokens=64"}, Specs(), Commands()).assemble["max_tokens"], 64);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"target.x=1"}, Specs(), Commands()); })
+                .find("'x' is under a value that is not a map"),
+            std::string::npos);
 }
 
-TEST(PipelineConfigTest, FlagsFollowTheLongOptionNames) {
-  const nlohmann::json options = {{"max_tokens", 64}, {"no_cot", true}, {"sym", false}, {"endpoint", "http://a/v1"},
-                                  {"temperature", 0.5}, {"skip", nullptr}, {"list", {"a", "b"}}};
-  const std::vector<std::string> flags = OptionsToFlags(options);
-  const std::vector<std::string> expected{"--endpoint", "http://a/v1", "--list", "a,b", "--max-tokens", "64", "--no-cot",
-                                          "--temperature", "0.5"};
-  EXPECT_EQ(flags, expected);
+TEST(PipelineConfigTest, FlagsFollowTheLongOptionNamesAndFalseIsNeverDropped) {
+  const StageCommand command{"faq x", {{"max-tokens"}, {"no-cot", false}, {"sym", false, "asym"}, {"act-order", false},
+                                        {"endpoint"}, {"temperature"}, {"skip"}, {"list"}}};
+  const nlohmann::json options = {{"max_tokens", 64}, {"no_cot", true}, {"sym", false}, {"act_order", false},
+                                  {"endpoint", "http://a/v1"}, {"temperature", 0.5}, {"skip", nullptr},
+                                  {"list", {"a", "b"}}};
+  const std::vector<std::string> expected{"--act-order=false", "--endpoint", "http://a/v1", "--list", "a,b",
+                                          "--max-tokens", "64", "--no-cot", "--asym", "--temperature", "0.5"};
+  EXPECT_EQ(OptionsToFlags(options, command, "p.yaml: s"), expected);
+  // A boolean for an option that takes a value (or the reverse) names the file and the key.
+  EXPECT_EQ(ErrorOf([&] { OptionsToFlags({{"temperature", false}}, command, "p.yaml: regenerate"); }),
+            "p.yaml: regenerate.temperature: --temperature takes a value, not false");
+  EXPECT_EQ(ErrorOf([&] { OptionsToFlags({{"no_cot", "yes"}}, command, "p.yaml: regenerate"); }),
+            "p.yaml: regenerate.no_cot: expected true or false, got \"yes\"");
+}
+
+TEST(PipelineConfigTest, AFalseForAnOptionThatTakesAValueIsRefusedAtLoad) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  for (const char* set : {"eval.max_windows=false", "regenerate.temperature=false", "servers.elder.max_batch=false",
+                          "judge.no_judge=7"}) {
+    const std::string key = std::string(set).substr(0, std::string(set).find('='));
+    EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {set}, Specs(), Commands()); })
+                  .find("p.yaml: " + key + ": "),
+              std::string::npos)
+        << set;
+  }
+}
+
+// Every key of a stage section is checked when the config is loaded, not when its step
+// runs: a typo, or an option the pipeline sets itself, names the file and the key.
+TEST(PipelineConfigTest, StageSectionKeysAreCheckedAtLoad) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"eval.max_windws=5", "p.yaml: eval.max_windws: not an option of faq eval ppl (`faq eval ppl --help` lists them)"},
+      {"regenerate.temprature=0.3", "p.yaml: regenerate.temprature: not an option of faq regenerate"},
+      {"judge.rubrik=r.txt", "p.yaml: judge.rubrik: not an option of faq judge"},
+      {"servers.elder.max_bach=2", "p.yaml: servers.elder.max_bach: not an option of faq serve"},
+      {"judge.out=elsewhere.jsonl", "p.yaml: judge.out: the pipeline gives faq judge its --out itself"},
+      {"regenerate.seeds=other.jsonl", "p.yaml: regenerate.seeds: the pipeline gives faq regenerate its --seeds itself"},
+      {"eval.json=true", "p.yaml: eval.json: the pipeline gives faq eval ppl its --json itself"},
+      {"servers.elder.port=8000", "p.yaml: servers.elder.port: the pipeline gives faq serve its --port itself"},
+  };
+  for (const auto& [set, message] : cases) {
+    EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {set}, Specs(), Commands()); }).find(message),
+              std::string::npos)
+        << set << ": " << ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {set}, Specs(), Commands()); });
+  }
 }
 
 TEST(PipelineConfigTest, ErrorsNameTheFileAndField) {
   TempDir dir;
   WriteFileAtomic(dir / "a.yaml", "target: m\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "a.yaml", {}, Specs()); }).find("a.yaml: field 'seeds'"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "a.yaml", {}, Specs(), Commands()); }).find("a.yaml: field 'seeds'"), std::string::npos);
   WriteFileAtomic(dir / "b.yaml", "target: m\nseeds: s\nregenrate: {n: 2}\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "b.yaml", {}, Specs()); }).find("unknown field 'regenrate'"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "b.yaml", {}, Specs(), Commands()); }).find("unknown field 'regenrate'"), std::string::npos);
   WriteFileAtomic(dir / "c.yaml", "target: m\nseeds: s\nregenerate: {endpoint: 'serve:nobody'}\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "c.yaml", {}, Specs()); }).find("'serve:nobody' names no entry"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "c.yaml", {}, Specs(), Commands()); }).find("'serve:nobody' names no entry"), std::string::npos);
   WriteFileAtomic(dir / "d.yaml", "target: m\nseeds: s\nquantize: {calibrations: [wiki]}\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "d.yaml", {}, Specs()); }).find("quantize.calibrations"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "d.yaml", {}, Specs(), Commands()); }).find("quantize.calibrations"), std::string::npos);
   WriteFileAtomic(dir / "e.yaml", "target: [unclosed\n");
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "e.yaml", {}, Specs()); }).find("e.yaml: not valid YAML"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "e.yaml", {}, Specs(), Commands()); }).find("e.yaml: not valid YAML"), std::string::npos);
 }
 
 TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
   const PipelineConfig c =
-      LoadPipelineConfig(dir / "p.yaml", {"quantize.options.sym=false", "quantize.options.damp=0.02"}, Specs());
+      LoadPipelineConfig(dir / "p.yaml", {"quantize.options.sym=false", "quantize.options.damp=0.02"}, Specs(), Commands());
   const auto& flags = c.quantize_runs[1].flags;
   auto has = [&](const std::vector<std::string>& want) {
     return std::search(flags.begin(), flags.end(), want.begin(), want.end()) != flags.end();
@@ -104,7 +165,7 @@ TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
   EXPECT_TRUE(has({"--bits", "3"}));
   EXPECT_TRUE(has({"--group-size", "32"}));
   EXPECT_TRUE(has({"--damp", "0.02"}));
-  const PipelineConfig off = LoadPipelineConfig(dir / "p.yaml", {"quantize.options.act_order=false"}, Specs());
+  const PipelineConfig off = LoadPipelineConfig(dir / "p.yaml", {"quantize.options.act_order=false"}, Specs(), Commands());
   EXPECT_NE(std::find(off.quantize_runs[0].flags.begin(), off.quantize_runs[0].flags.end(), "--no-act-order"),
             off.quantize_runs[0].flags.end());
 }
@@ -112,13 +173,13 @@ TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
 TEST(PipelineConfigTest, QuantizeOptionsAreCheckedAtLoad) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.group_size=0"}, Specs()); })
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.group_size=0"}, Specs(), Commands()); })
                 .find("quantize.runs[w4].group_size: expected a positive group size or -1 (per channel), got '0'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.grup_size=64"}, Specs()); })
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.grup_size=64"}, Specs(), Commands()); })
                 .find("quantize.runs[w4].grup_size: not an option of faq quantize"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.damp=[1, 2]"}, Specs()); })
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.damp=[1, 2]"}, Specs(), Commands()); })
                 .find("expected a single value"),
             std::string::npos);
 }

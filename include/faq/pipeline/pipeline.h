@@ -11,6 +11,7 @@
 #include <string>
 
 #include "faq/pipeline/pipeline_config.h"
+#include "faq/pipeline/results_table.h"
 
 namespace faq {
 
@@ -21,12 +22,8 @@ struct PipelineOptions {
 };
 
 // Runs the configured pipeline; returns the results (eval table and per-step summaries)
-// also written to <run_dir>/results.json and results.md.
+// also written to <run_dir>/results.json and results.md. A table cell whose step is not
+// current (other options or inputs since it ran, as after --from/--until) reads "stale".
 nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& options);
-
-// The paper-style table from a results object: per quantization run and eval set, the
-// perplexity of full precision, base (raw seeds) and FAQ calibration, and the relative
-// error reduction RER = (FAQ − base) / (fp − base).
-std::string ResultsMarkdown(const nlohmann::json& results);
 
 }  // namespace faq

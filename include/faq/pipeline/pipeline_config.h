@@ -19,6 +19,25 @@ namespace faq {
 // The stages, in order; --from/--until take these names.
 const std::vector<std::string>& PipelineStages();
 
+// One long option of a stage's command as the faq binary's parser declares it: what a
+// section key may name and how a boolean reaches the command.
+struct CommandOption {
+  std::string flag;         // "max-tokens", without "--"
+  bool takes_value = true;  // false: a switch, given true or false
+  std::string negation;     // a switch's declared "off" flag ("no-x"), or ""
+};
+
+// The command a config section configures, as the faq binary declares it.
+struct StageCommand {
+  std::string name;                     // "faq eval ppl", for messages
+  std::vector<CommandOption> options;
+  std::vector<std::string> set_by_pipeline;  // flags the steps give it themselves (filled at load)
+};
+
+// By section name: "regenerate", "judge", "assemble", "eval" (faq eval ppl) and
+// "servers" (faq serve).
+using StageCommands = std::map<std::string, StageCommand>;
+
 struct ServerSpec {
   std::string name;          // referenced as `endpoint: serve:<name>`; also the served model name
   std::string model;         // model directory
@@ -46,18 +65,24 @@ struct PipelineConfig {
   // eval: named held-out sets and `faq eval ppl` options.
   std::map<std::string, std::string> eval_data;
   nlohmann::json eval_options = nlohmann::json::object();
+  StageCommands commands;         // what the sections were checked against
 };
 
 // Reads the YAML, applies `overrides` ("regenerate.n=5", "judge.no_judge=true": a dotted
 // path into the document and a YAML scalar) and validates. Errors name the file and key.
 // Each quantize run's options are checked against `quantize_options` (faq quantize's
-// option table): an unknown key or a bad value is an error now, not when the step runs,
-// and a `false` becomes the option's negating flag.
+// option table), every other section against `commands`: a bad key or value is an error
+// now, not when the step runs.
 PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                                  std::span<const OptionSpec> quantize_options);
+                                  std::span<const OptionSpec> quantize_options, const StageCommands& commands);
 
-// Command-line flags from a stage section: true → `--key`, false/null → nothing,
-// lists → comma-joined values, anything else → `--key value`.
-std::vector<std::string> OptionsToFlags(const nlohmann::json& options);
+// Command-line flags from a stage section, by the command's declared options: a switch's
+// true → `--key`, false → its declared negation, else `--key=false` (so a `false` is
+// never lost); null → nothing; lists → comma-joined values; anything else → `--key value`.
+// An Error naming `where`.key: a key that is not an option of the command, or one the
+// pipeline gives the command itself (`--out`...); a `true` or `false` for an option that
+// takes a value, or another value for a switch.
+std::vector<std::string> OptionsToFlags(const nlohmann::json& options, const StageCommand& command,
+                                        const std::string& where);
 
 }  // namespace faq

@@ -13,7 +13,8 @@ namespace faq {
 
 struct ChatTemplateInputs {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
-  nlohmann::ordered_json tools;  // null when absent
+  nlohmann::ordered_json tools;      // null when absent
+  nlohmann::ordered_json documents;  // null when absent (retrieval-augmented templates)
   bool add_generation_prompt = false;
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // e.g. {"enable_thinking": false}
   std::optional<std::string> bos_token, eos_token, pad_token, unk_token;
@@ -32,7 +33,7 @@ class ChatTemplate {
 
 // The template variables transformers builds for `inputs`: special tokens that are set,
 // extra kwargs, `messages` with None-valued keys dropped and reasoning fields aliased
-// (`reasoning_content`/`thinking`/`reasoning`), `tools`, `documents` (None) and
+// (`reasoning_content`/`thinking`/`reasoning`), `tools`, `documents` and
 // `add_generation_prompt`.
 nlohmann::ordered_json ChatTemplateVariables(const ChatTemplateInputs& inputs);
 

@@ -1,0 +1,51 @@
+#include "faq/pipeline/results_table.h"
+
+#include <fmt/format.h>
+
+namespace faq {
+namespace {
+
+std::string Cell(const nlohmann::json& v) {
+  if (v.is_number()) return fmt::format("{:.3f}", v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  return "–";
+}
+
+}  // namespace
+
+std::string EvalStepName(const std::string& model, const std::string& data) { return "eval/" + model + "/" + data; }
+
+nlohmann::json ResultsTable(const PipelineConfig& config, const RunManifest& manifest,
+                            const std::function<bool(const std::string&)>& is_current) {
+  nlohmann::json table = nlohmann::json::array();
+  for (const auto& [data_name, data] : config.eval_data) {
+    const auto ppl = [&](const std::string& model) -> nlohmann::json {
+      const std::string step = EvalStepName(model, data_name);
+      const auto& r = manifest.Result(step);
+      if (!r.is_object() || !r.contains("ppl")) return nullptr;
+      return is_current(step) ? r["ppl"] : nlohmann::json(kStaleCell);
+    };
+    for (const auto& q : config.quantize_runs) {
+      nlohmann::json row{{"run", q.name}, {"data", data_name}, {"fp", ppl("fp")}};
+      for (const auto& calib : config.calibrations) row[calib] = ppl(q.name + "-" + calib);
+      table.push_back(row);
+    }
+  }
+  return table;
+}
+
+std::string ResultsMarkdown(const nlohmann::json& results) {
+  std::string md = "| quantization | eval set | fp | base | FAQ | RER |\n|---|---|---|---|---|---|\n";
+  for (const auto& row : results.at("table")) {
+    const nlohmann::json fp = row.value("fp", nlohmann::json()), base = row.value("base", nlohmann::json()),
+                         faq = row.value("faq", nlohmann::json());
+    std::string rer = "–";
+    if (fp.is_number() && base.is_number() && faq.is_number() && base.get<double>() != fp.get<double>())
+      rer = fmt::format("{:+.1f}%", 100.0 * (faq.get<double>() - base.get<double>()) / (fp.get<double>() - base.get<double>()));
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row["run"].get<std::string>(), row["data"].get<std::string>(),
+                      Cell(fp), Cell(base), Cell(faq), rer);
+  }
+  return md;
+}
+
+}  // namespace faq

@@ -1,0 +1,117 @@
+// faq pipeline through the real binary from `assemble` on: the raw-seed baseline quantizes
+// and evaluates the bundled tiny target, so no elder is served. What a config's sections
+// say reaches the steps (a `false` included), and a section the commands cannot take is
+// refused when the config is loaded, before any step runs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "faq/io/json.h"
+#include "faq/util/atomic_file.h"
+#include "support/test_env.h"
+
+namespace faq {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+class PipelineStepsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const fs::path target = testing::SourceDir() / "models/tiny-qwen3-target";
+    ASSERT_TRUE(fs::exists(target / "model.safetensors")) << "the bundled target is missing in " << target;
+    const char* queries[] = {"Tom has 12 apples and gives 3 to Anna. How many apples does Tom have now?",
+                             "Each box holds 6 pencils. How many pencils are there in 4 boxes?",
+                             "Mia shares 24 cards equally among 3 friends. How many cards does each friend get?",
+                             "Leo reads 5 pages every day for 3 days. How many pages does Leo read in all?"};
+    std::string seeds, heldout;
+    for (int i = 0; i < 4; ++i) {
+      seeds += nlohmann::json{{"id", i}, {"query", queries[i]}, {"answer", "Let us count: the answer is 9."}}.dump() + "\n";
+      heldout += std::string(queries[i]) + " The answer comes from counting each part in turn.\n";
+    }
+    WriteFileAtomic(dir_ / "seeds.jsonl", seeds);
+    WriteFileAtomic(dir_ / "heldout.txt", heldout);
+    WriteFileAtomic(dir_ / "p.yaml", fmt::format(R"(run_dir: {run}
+target: {target}
+seeds: {seeds}
+quantize:
+  calibrations: [base]
+  options: {{method: gptq, group_size: 32, calib_mode: per-record, nsamples: 4, seqlen: 64}}
+  runs:
+    - {{name: w4, bits: 4}}
+eval:
+  data: {{held: {heldout}}}
+  seqlen: 32
+)", fmt::arg("run", (dir_ / "run").string()), fmt::arg("target", target.string()),
+                                                 fmt::arg("seeds", (dir_ / "seeds.jsonl").string()),
+                                                 fmt::arg("heldout", (dir_ / "heldout.txt").string())));
+  }
+
+  // `faq pipeline` from the assemble stage, with --set overrides and other arguments.
+  testing::CommandResult Pipeline(const std::vector<std::string>& extra) const {
+    std::vector<std::string> argv{testing::FaqBinary(), "--threads", "1", "pipeline", "--config", (dir_ / "p.yaml").string(),
+                                  "--from", "assemble", "--json"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return testing::Run(argv);
+  }
+
+  nlohmann::json Manifest() const { return ParseJson(ReadFile(dir_ / "run/manifest.json"), "manifest.json"); }
+
+  TempDir dir_;
+};
+
+TEST_F(PipelineStepsTest, SymFalseReachesTheQuantizeStepAndTheCheckpoint) {
+  const auto r = Pipeline({"--set", "quantize.options.sym=false", "--until", "quantize"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto argv = Manifest()["steps"]["quantize/w4-base"]["argv"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(argv.begin(), argv.end(), "--asym"), argv.end()) << nlohmann::json(argv).dump();
+  const auto config = ParseJson(ReadFile(dir_ / "run/models/w4-base/config.json"), "config.json");
+  EXPECT_EQ(config["quantization_config"]["sym"], false) << config["quantization_config"].dump();
+}
+
+TEST_F(PipelineStepsTest, AFalseThatNoFlagCanSayIsRefusedBeforeAnyStep) {
+  // `max_windows: false` once vanished from the command line: every window was evaluated.
+  const auto r = Pipeline({"--set", "eval.max_windows=false"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("p.yaml: eval.max_windows: --max-windows takes a value, not false"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "run/manifest.json")) << "a step ran before the config was refused";
+}
+
+TEST_F(PipelineStepsTest, AnUnknownStageKeyIsRefusedBeforeAnyStep) {
+  // Found once only when the eval step ran, after the model was quantized.
+  const auto r = Pipeline({"--set", "eval.max_windws=2"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("p.yaml: eval.max_windws: not an option of faq eval ppl"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "run/manifest.json")) << "a step ran before the config was refused";
+}
+
+TEST_F(PipelineStepsTest, AResultOfAChangedStepReadsStaleUntilMeasuredAgain) {
+  const auto first = Pipeline({});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const nlohmann::json measured = ParseJson(testing::LastLine(first.out), "first run")["table"][0];
+  ASSERT_TRUE(measured["fp"].is_number() && measured["base"].is_number()) << measured.dump();
+
+  // Quantized again with other options but not evaluated: the stored perplexity belongs to
+  // the 4-bit model, which no longer exists.
+  const std::vector<std::string> three_bits{"--set", "quantize.runs=[{name: w4, bits: 3}]"};
+  std::vector<std::string> until_quantize = three_bits;
+  until_quantize.insert(until_quantize.end(), {"--until", "quantize"});
+  const auto second = Pipeline(until_quantize);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const nlohmann::json stale = ParseJson(testing::LastLine(second.out), "second run")["table"][0];
+  EXPECT_EQ(stale["fp"], measured["fp"]) << "the full-precision model and its evaluation did not change";
+  EXPECT_EQ(stale["base"], "stale");
+  EXPECT_NE(ReadFile(dir_ / "run/results.md").find(fmt::format("| w4 | held | {:.3f} | stale | – | – |", measured["fp"].get<double>())),
+            std::string::npos)
+      << ReadFile(dir_ / "run/results.md");
+
+  const auto third = Pipeline(three_bits);
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  const nlohmann::json remeasured = ParseJson(testing::LastLine(third.out), "third run")["table"][0];
+  EXPECT_TRUE(remeasured["base"].is_number()) << remeasured.dump();
+  EXPECT_EQ(Manifest()["steps"]["eval/fp/held"]["result"]["ppl"], measured["fp"]) << "fp was evaluated again";
+}
+
+}  // namespace
+}  // namespace faq
