@@ -1,6 +1,5 @@
 // faq: the command-line entry point. Parses, dispatches to one command body, maps errors
 // to the documented exit codes (0 ok, 1 runtime error, 2 usage error).
-#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/thread_setup.h"
 #include "faq/util/error.h"
 #include "faq/util/log.h"
 
@@ -37,7 +37,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   int threads = 0;
   app.add_option("--threads", threads,
-                 "CPU threads for tensor work (default: LibTorch's choice, OMP_NUM_THREADS or all cores)")
+                 "CPU threads for tensor work (default: OMP_NUM_THREADS, else the CPUs this process is granted: "
+                 "its affinity mask capped by the cgroup CPU quota). On busy cores, threads wait passively")
       ->check(CLI::NonNegativeNumber);
 
   CommandBody run;
@@ -59,11 +60,11 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   SetupLogging(log_level);
-  if (threads > 0) at::set_num_threads(threads);
   if (!run) {
     std::cout << app.help();
     return kExitOk;
   }
+  SetUpThreads(threads, argv);
   return run();
 }
 

@@ -59,6 +59,11 @@ void FakeOpenAiServer::QueueFaults(const std::vector<Fault>& faults) {
   faults_.insert(faults_.end(), faults.begin(), faults.end());
 }
 
+void FakeOpenAiServer::FailEveryFirstAttempt(Fault fault) {
+  std::lock_guard lock(mutex_);
+  first_attempt_fault_ = fault;
+}
+
 std::vector<SeenRequest> FakeOpenAiServer::Seen() {
   std::lock_guard lock(mutex_);
   return seen_;
@@ -81,9 +86,12 @@ void FakeOpenAiServer::Handle(const httplib::Request& req, httplib::Response& re
   {
     std::lock_guard lock(mutex_);
     seen_.push_back({arrival, body, req.get_header_value("Authorization")});
+    bool first_attempt = bodies_seen_.insert(req.body).second;
     if (!faults_.empty()) {
       fault = faults_.front();
       faults_.pop_front();
+    } else if (first_attempt) {
+      fault = first_attempt_fault_;
     }
   }
   auto error = [&](int status, const std::string& message) {

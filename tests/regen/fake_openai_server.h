@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +44,9 @@ class FakeOpenAiServer {
 
   // Faults served to the next requests, one each, in order (any request takes the next).
   void QueueFaults(const std::vector<Fault>& faults);
+  // `fault` served to the first attempt of every request (a body not seen before); the
+  // retry is answered. Queued faults come first.
+  void FailEveryFirstAttempt(Fault fault);
   std::string retry_after = "1";
   double stall_seconds = 3;
 
@@ -68,6 +73,8 @@ class FakeOpenAiServer {
   std::condition_variable stopping_cv_;
   bool stopping_ = false;
   std::deque<Fault> faults_;
+  std::optional<Fault> first_attempt_fault_;
+  std::set<std::string> bodies_seen_;
   std::vector<SeenRequest> seen_;
 };
 

@@ -9,24 +9,7 @@ namespace faq {
 namespace {
 
 using testing::FakeOpenAiServer;
-
-struct Cand {
-  std::string id;
-  int index;
-  std::string response;
-  std::string finish = "stop";
-};
-
-void WriteCandidates(const std::filesystem::path& path, const std::vector<Cand>& cands) {
-  std::string text;
-  for (const auto& c : cands) {
-    text += Json{{"id", c.id}, {"candidate", c.index}, {"query", "query of " + c.id}, {"response", c.response},
-                 {"reasoning", "why " + c.response}, {"finish_reason", c.finish}, {"truncated", c.finish == "length"}}
-                .dump() +
-            "\n";
-  }
-  WriteFileAtomic(path, text);
-}
+using testing::WriteCandidates;
 
 JudgeOptions Options(const FakeOpenAiServer& server, const testing::TempDir& dir, JudgeMode mode = JudgeMode::kScore) {
   JudgeOptions o;

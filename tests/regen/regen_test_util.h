@@ -19,6 +19,26 @@ inline void WriteSeeds(const std::filesystem::path& path, int count, const std::
   WriteFileAtomic(path, text);
 }
 
+// One line of candidates.jsonl as faq regenerate writes it.
+struct Cand {
+  std::string id;
+  int index;
+  std::string response;
+  std::string finish = "stop";
+};
+
+// Writes candidates.jsonl; each seed's query is "query of <id>", each reasoning "why <response>".
+inline void WriteCandidates(const std::filesystem::path& path, const std::vector<Cand>& cands) {
+  std::string text;
+  for (const auto& c : cands) {
+    text += Json{{"id", c.id}, {"candidate", c.index}, {"query", "query of " + c.id}, {"response", c.response},
+                 {"reasoning", "why " + c.response}, {"finish_reason", c.finish}, {"truncated", c.finish == "length"}}
+                .dump() +
+            "\n";
+  }
+  WriteFileAtomic(path, text);
+}
+
 inline std::vector<Json> ReadRecords(const std::filesystem::path& path) {
   std::vector<Json> out;
   if (!std::filesystem::exists(path)) return out;
