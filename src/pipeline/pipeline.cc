@@ -224,8 +224,9 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
 
   nlohmann::json results{{"config", config.file.string()}, {"run_dir", config.run_dir}, {"table", nlohmann::json::array()}};
   for (const auto& [data_name, data] : config.eval_data) {
-    const auto ppl = [&](const std::string& model) {
-      const auto& r = manifest.Result("eval/" + model + "/" + data_name);
+    // An init-capture, not the binding itself: clang before 16 cannot capture structured bindings.
+    const auto ppl = [&manifest, &set = data_name](const std::string& model) {
+      const auto& r = manifest.Result("eval/" + model + "/" + set);
       return r.is_object() && r.contains("ppl") ? r["ppl"] : nlohmann::json();
     };
     for (const auto& q : config.quantize_runs) {

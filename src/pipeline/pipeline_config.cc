@@ -84,7 +84,9 @@ std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<
   std::vector<std::string> flags;
   for (const auto& [key, value] : options.items()) {
     const std::string at = where + "." + key;
-    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return YamlKey(s.flag) == YamlKey(key); });
+    // An init-capture, not the binding itself: clang before 16 cannot capture structured bindings.
+    auto spec = std::find_if(specs.begin(), specs.end(),
+                             [&k = key](const OptionSpec& s) { return YamlKey(s.flag) == YamlKey(k); });
     if (spec == specs.end()) throw Error(at + ": not an option of faq quantize (`faq quantize --help` lists them)");
     if (value.is_null()) continue;
     try {
