@@ -285,6 +285,9 @@ quantize:
       bits: 3
 """,
         "minimal.yaml": b"target: m\nseeds: s.jsonl\n",
+        # Regressions: bytes that are not UTF-8, and fields of another type than their default.
+        "regression_latin1.yaml": b"target: m\nseeds: s\nquantize: {calibrations: [fa\xe4q]}\n",
+        "regression_null_run_dir.yaml": b"run_dir:\ntarget: m\nseeds: s\njudge: {endpoint: 8}\n",
         "empty.yaml": b"",
     }
 
