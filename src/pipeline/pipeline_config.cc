@@ -13,8 +13,21 @@
 namespace faq {
 namespace {
 
+// The config is printed again (error messages, the run manifest) and nlohmann::json refuses to
+// print text that is not UTF-8 (yaml-cpp passes any bytes through): refused here, when read.
+const std::string& RequireUtf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+  } catch (const nlohmann::json::type_error&) {
+    const std::string shown = nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    throw Error("not valid UTF-8: " + shown + " (save the file as UTF-8)");
+  }
+  return text;
+}
+
 // YAML scalars become the JSON type they read as (bool, integer, number, else string).
 nlohmann::json ScalarToJson(const std::string& text, bool quoted) {
+  RequireUtf8(text);
   if (quoted) return text;
   if (text == "true" || text == "True") return true;
   if (text == "false" || text == "False") return false;
@@ -31,7 +44,7 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json out = nlohmann::json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      for (const auto& kv : node) out[RequireUtf8(kv.first.as<std::string>())] = YamlToJson(kv.second);
       return out;
     }
     case YAML::NodeType::Sequence: {
@@ -70,6 +83,14 @@ std::string RequireString(const nlohmann::json& doc, const std::string& key, con
   return doc[key].get<std::string>();
 }
 
+// An optional string field: absent or null gives `fallback`.
+std::string StringOr(const nlohmann::json& doc, const std::string& key, const std::string& fallback,
+                     const std::string& where) {
+  if (!doc.contains(key) || doc[key].is_null()) return fallback;
+  if (!doc[key].is_string()) throw Error(where + ": field '" + key + "' must be a string, got " + doc[key].dump());
+  return doc[key].get<std::string>();
+}
+
 nlohmann::json Section(const nlohmann::json& doc, const std::string& key, const std::string& file) {
   if (!doc.contains(key) || doc[key].is_null()) return nlohmann::json::object();
   if (!doc[key].is_object()) throw Error(file + ": field '" + key + "' must be a map of options");
@@ -90,7 +111,9 @@ std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<
   std::vector<std::string> flags;
   for (const auto& [key, value] : options.items()) {
     const std::string at = where + "." + key;
-    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return YamlKey(s.flag) == YamlKey(key); });
+    // An init-capture, not the binding itself: clang before 16 cannot capture structured bindings.
+    auto spec = std::find_if(specs.begin(), specs.end(),
+                             [&k = key](const OptionSpec& s) { return YamlKey(s.flag) == YamlKey(k); });
     if (spec == specs.end()) throw Error(at + ": not an option of faq quantize (`faq quantize --help` lists them)");
     if (value.is_null()) continue;
     try {
@@ -142,6 +165,8 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
     doc = YamlToJson(YAML::LoadFile(f));
   } catch (const YAML::Exception& e) {
     throw Error(f + ": not valid YAML: " + e.what());
+  } catch (const Error& e) {
+    throw Error(f + ": " + e.what());
   }
   if (!doc.is_object()) throw Error(f + ": expected a map at the top level");
   for (const auto& o : overrides) ApplyOverride(doc, o);
@@ -156,7 +181,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   for (const auto& [section, flags] : SetByThePipeline()) {
     if (auto it = c.commands.find(section); it != c.commands.end()) it->second.set_by_pipeline = flags;
   }
-  c.run_dir = doc.value("run_dir", "faq-run");
+  c.run_dir = StringOr(doc, "run_dir", "faq-run", f);
   c.target = RequireString(doc, "target", f);
   c.seeds = RequireString(doc, "seeds", f);
   const nlohmann::json servers = Section(doc, "servers", f);
@@ -179,7 +204,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
       c.calibrations.push_back(name.get<std::string>());
     }
   }
-  const nlohmann::json common = quantize.value("options", nlohmann::json::object());
+  const nlohmann::json common = Section(quantize, "options", f + ": quantize");
   for (const auto& run : quantize.value("runs", nlohmann::json::array())) {
     if (!run.is_object()) throw Error(f + ": each entry of quantize.runs must be a map with 'name'");
     QuantizeRun r{RequireString(run, "name", f + ": quantize.runs[]"), common};
@@ -199,7 +224,8 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   for (const auto& [section, options] : {std::pair<const char*, const nlohmann::json&>{"regenerate", c.regenerate},
                                          {"judge", c.judge}, {"assemble", c.assemble}, {"eval", c.eval_options}})
     OptionsToFlags(options, CommandOf(c.commands, section), f + ": " + section);
-  for (const auto& server_ref : {c.regenerate.value("endpoint", ""), c.judge.value("endpoint", "")}) {
+  for (const auto& server_ref :
+       {StringOr(c.regenerate, "endpoint", "", f + ": regenerate"), StringOr(c.judge, "endpoint", "", f + ": judge")}) {
     if (server_ref.rfind("serve:", 0) != 0) continue;
     const std::string name = server_ref.substr(6);
     if (std::none_of(c.servers.begin(), c.servers.end(), [&](const ServerSpec& s) { return s.name == name; }))

@@ -242,6 +242,56 @@ def seeds_serve_request():
     return {k: dumps(v) for k, v in out.items()}
 
 
+def seeds_pipeline_yaml():
+    """configs/demo.yaml and the shapes the pipeline tests write: flow maps, a remote endpoint,
+    quantize runs over common options, anchors and aliases, an empty document."""
+    return {
+        "demo.yaml": (ROOT / "configs" / "demo.yaml").read_bytes(),
+        "flow_style.yaml": b"""run_dir: out/run
+target: models/t
+seeds: seeds.jsonl
+servers:
+  elder: {model: models/e, max_batch: 4}
+regenerate: {endpoint: "serve:elder", n: 3, temperature: 0.6, no_cot: false}
+judge: {endpoint: "serve:elder", mode: score}
+quantize:
+  options: {method: gptq, group_size: 32}
+  runs:
+    - {name: w4, bits: 4}
+    - {name: w3, bits: 3, act_order: true}
+eval:
+  data: {chat: held.jsonl}
+  seqlen: 256
+""",
+        "remote_endpoint.yaml": b"""target: models/tiny-qwen3-target
+seeds: 'seeds.jsonl'
+regenerate:
+  endpoint: http://127.0.0.1:8000/v1
+  stop: [</s>, "\n\n"]
+  seed: ~
+judge: {endpoint: http://127.0.0.1:8000/v1, mode: pairwise}
+quantize:
+  calibrations: [faq]
+  runs: [{name: rtn-w8, method: rtn, bits: 8, sym: false, damp_percent: 0.1}]
+""",
+        "anchors.yaml": b"""common: &common {method: gptq, group_size: 128}
+target: m
+seeds: s.jsonl
+quantize:
+  options: *common
+  runs:
+    - <<: *common
+      name: merged
+      bits: 3
+""",
+        "minimal.yaml": b"target: m\nseeds: s.jsonl\n",
+        # Regressions: bytes that are not UTF-8, and fields of another type than their default.
+        "regression_latin1.yaml": b"target: m\nseeds: s\nquantize: {calibrations: [fa\xe4q]}\n",
+        "regression_null_run_dir.yaml": b"run_dir:\ntarget: m\nseeds: s\njudge: {endpoint: 8}\n",
+        "empty.yaml": b"",
+    }
+
+
 def seeds_model_reply():
     return {
         "reply_reasoning_content.json": dumps({
@@ -312,6 +362,7 @@ SEEDS = {
     "chat_template_fuzz": seeds_chat_template,
     "model_config_fuzz": seeds_model_config,
     "serve_request_fuzz": seeds_serve_request,
+    "pipeline_yaml_fuzz": seeds_pipeline_yaml,
 }
 
 

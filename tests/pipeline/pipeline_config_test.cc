@@ -151,6 +151,31 @@ TEST(PipelineConfigTest, ErrorsNameTheFileAndField) {
   EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "e.yaml", {}, Specs(), Commands()); }).find("e.yaml: not valid YAML"), std::string::npos);
 }
 
+// Inputs found by tests/fuzz/pipeline_yaml_fuzz: each used to escape as a library exception
+// (std::terminate) instead of an error naming the file.
+TEST(PipelineConfigTest, MalformedValuesAreErrorsNamingTheFile) {
+  TempDir dir;
+  // Bytes that are not UTF-8 (a Latin-1 'ä'): nlohmann::json refused to print them in the message.
+  WriteFileAtomic(dir / "latin1.yaml", "target: m\nseeds: s\nquantize: {calibrations: [fa\xe4q]}\n");
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "latin1.yaml", {}, Specs(), Commands()); }).find("latin1.yaml: "),
+            std::string::npos);
+  // Fields read with a default, given another type: nlohmann's value() threw type_error.
+  const std::pair<const char*, const char*> wrong_types[] = {
+      {"run_dir: [a]\ntarget: m\nseeds: s\n", "field 'run_dir' must be a string"},
+      {"target: m\nseeds: s\nregenerate: {endpoint: [a]}\n", "regenerate: field 'endpoint' must be a string"},
+      {"target: m\nseeds: s\njudge: {endpoint: 8}\n", "judge: field 'endpoint' must be a string"},
+      {"target: m\nseeds: s\nquantize: {options: gptq, runs: [{name: w4}]}\n", "field 'options' must be a map"},
+  };
+  for (const auto& [yaml, message] : wrong_types) {
+    WriteFileAtomic(dir / "typed.yaml", yaml);
+    EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "typed.yaml", {}, Specs(), Commands()); }).find(message), std::string::npos)
+        << yaml;
+  }
+  // `run_dir:` with no value is null, as if absent: the default.
+  WriteFileAtomic(dir / "null.yaml", "run_dir:\ntarget: m\nseeds: s\n");
+  EXPECT_EQ(LoadPipelineConfig(dir / "null.yaml", {}, Specs(), Commands()).run_dir, "faq-run");
+}
+
 TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);
