@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <regex>
+
 #include "faq/io/json.h"
 #include "faq/model/causal_lm.h"
 #include "faq/tokenizer/tokenizer.h"
@@ -77,6 +80,41 @@ TEST(FamilyModels, HeldOutPerplexityOrdersTheFamily) {
   EXPECT_LT(elder_wiki, target_wiki);
   std::cout << "[family] held-out chat ppl target " << target_chat << ", elder " << elder_chat
             << "; WikiText-2 (60 windows) target " << target_wiki << ", elder " << elder_wiki << std::endl;
+}
+
+// What a model card (models/<member>/README.md, written by tools/family/model_cards.sh)
+// states about WikiText-2.
+struct CardWikiText2 {
+  double all_windows_ppl = 0;
+  int all_windows = 0;
+  double first_ppl = 0;
+  int first_windows = 0;
+};
+
+std::optional<CardWikiText2> ReadCardWikiText2(const fs::path& card) {
+  const std::string text = ReadFile(card);
+  static const std::regex kLine(R"(WikiText-2 test: ([0-9.]+) over all ([0-9]+) windows; ([0-9.]+) over the first ([0-9]+) windows)");
+  std::smatch m;
+  if (!std::regex_search(text, m, kLine)) {
+    ADD_FAILURE() << card << " has no line 'WikiText-2 test: <ppl> over all <n> windows; <ppl> over the first <n> windows'";
+    return std::nullopt;
+  }
+  return CardWikiText2{std::stod(m[1]), std::stoi(m[2]), std::stod(m[3]), std::stoi(m[4])};
+}
+
+// Each card's 100-window WikiText-2 figure is measured again, as the card says it was
+// measured (one thread, windows of 256), and must agree to the card's two decimals.
+TEST(FamilyModels, CardsStateWhatTheModelsMeasure) {
+  const fs::path wiki = testing::SharedDir() / "data/wikitext2/wiki.test.raw";
+  for (const char* member : kMembers) {
+    SCOPED_TRACE(member);
+    const std::optional<CardWikiText2> card = ReadCardWikiText2(Models() / member / "README.md");
+    if (!card) continue;
+    EXPECT_EQ(card->first_windows, 100);
+    EXPECT_GT(card->all_windows, card->first_windows);
+    const double measured = Perplexity(Models() / member, wiki, card->first_windows);
+    EXPECT_NEAR(measured, card->first_ppl, 0.005 + 1e-9) << "measured " << measured;
+  }
 }
 
 }  // namespace
