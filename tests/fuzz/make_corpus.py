@@ -197,6 +197,13 @@ def seeds_model_config():
     tiny["quantization_config"] = {"quant_method": "gptq", "bits": 4, "group_size": 128, "sym": True,
                                    "desc_act": False, "checkpoint_format": "gptq"}
     out["tiny-qwen3-gptq.json"] = dumps(tiny, indent=2)
+    # Regressions: a negative head_dim was accepted; a string rope_theta escaped as a library error.
+    bad = read_json(golden / "qwen3" / "model" / "config.json")
+    bad["head_dim"] = -16
+    out["regression_negative_head_dim.json"] = dumps(bad, indent=2)
+    bad = read_json(golden / "qwen3" / "model" / "config.json")
+    bad["rope_parameters"] = {"rope_theta": "1e6", "rope_type": "default"}
+    out["regression_string_rope_theta.json"] = dumps(bad, indent=2)
     return out
 
 
