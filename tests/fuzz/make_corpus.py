@@ -314,6 +314,8 @@ def seeds_model_reply():
         "judge_score_fraction.txt": b"I would rate this 7/10.",
         "judge_choice.txt": b"Verdict: **B**",
         "judge_bare.txt": b" [A] ",
+        # Regression: a score beyond double's range made std::stod throw out of the parser.
+        "regression_score_overflow.txt": b"Score: " + b"9" * 400,
     }
 
 
