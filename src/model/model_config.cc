@@ -100,7 +100,9 @@ RopeScaling ParseRope(const Fields& f, double* theta) {
   RopeScaling rope;
   const Json* scaling = f.Find("rope_scaling");
   if (const Json* params = f.Find("rope_parameters")) {  // newer transformers serialisation
-    if (params->contains("rope_theta")) *theta = (*params)["rope_theta"].get<double>();
+    if (params->is_object()) {
+      *theta = Fields(*params, std::string(f.label()) + ": rope_parameters").Real("rope_theta", *theta);
+    }
     scaling = params;
   }
   if (scaling == nullptr) return rope;
@@ -152,6 +154,7 @@ ModelConfig ParseModelConfig(const nlohmann::json& config, std::string_view labe
          c.num_attention_heads, c.num_key_value_heads);
   }
   c.head_dim = f.Int("head_dim", 0);
+  if (c.head_dim < 0) Fail("{}: head_dim must be positive, got {}", label, c.head_dim);
   if (c.head_dim == 0) {
     if (c.hidden_size % c.num_attention_heads != 0) {
       Fail("{}: no 'head_dim' and hidden_size {} is not divisible by num_attention_heads {}", label, c.hidden_size,

@@ -1,6 +1,7 @@
 // ParseJudgeScore and ParseJudgeChoice on std::regex (judge answers are a few dozen tokens).
 #include "faq/regen/judge_reply_parser.h"
 
+#include <cstdlib>
 #include <regex>
 #include <string>
 
@@ -29,7 +30,9 @@ std::optional<double> ParseJudgeScore(std::string_view raw, double lo, double hi
       std::ptrdiff_t pos = it->position(1);
       if (pos > best_pos) {
         best_pos = pos;
-        best = std::stod((*it)[1].str());
+        // strtod, not stod: a number beyond double's range (HUGE_VAL or 0) falls outside [lo, hi]
+        // below instead of throwing out of the parser.
+        best = std::strtod((*it)[1].str().c_str(), nullptr);
       }
     }
   }

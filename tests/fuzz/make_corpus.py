@@ -197,6 +197,13 @@ def seeds_model_config():
     tiny["quantization_config"] = {"quant_method": "gptq", "bits": 4, "group_size": 128, "sym": True,
                                    "desc_act": False, "checkpoint_format": "gptq"}
     out["tiny-qwen3-gptq.json"] = dumps(tiny, indent=2)
+    # Regressions: a negative head_dim was accepted; a string rope_theta escaped as a library error.
+    bad = read_json(golden / "qwen3" / "model" / "config.json")
+    bad["head_dim"] = -16
+    out["regression_negative_head_dim.json"] = dumps(bad, indent=2)
+    bad = read_json(golden / "qwen3" / "model" / "config.json")
+    bad["rope_parameters"] = {"rope_theta": "1e6", "rope_type": "default"}
+    out["regression_string_rope_theta.json"] = dumps(bad, indent=2)
     return out
 
 
@@ -307,6 +314,8 @@ def seeds_model_reply():
         "judge_score_fraction.txt": b"I would rate this 7/10.",
         "judge_choice.txt": b"Verdict: **B**",
         "judge_bare.txt": b" [A] ",
+        # Regression: a score beyond double's range made std::stod throw out of the parser.
+        "regression_score_overflow.txt": b"Score: " + b"9" * 400,
     }
 
 

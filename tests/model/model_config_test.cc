@@ -90,5 +90,16 @@ TEST(ModelConfig, ErrorsNameTheFieldAndTheExpectation) {
   EXPECT_NE(ErrorOf(j).find("hidden_act 'gelu'"), std::string::npos) << ErrorOf(j);
 }
 
+// Inputs that tests/fuzz/model_config_fuzz rejects: a negative head_dim was accepted (even, not
+// zero), and rope_parameters.rope_theta of another type escaped as nlohmann's type_error.
+TEST(ModelConfig, MalformedValuesAreErrorsNamingTheField) {
+  auto j = TinyModelConfig("qwen3");
+  j["head_dim"] = -16;
+  EXPECT_NE(ErrorOf(j).find("head_dim must be positive"), std::string::npos) << ErrorOf(j);
+  j = TinyModelConfig("qwen3");
+  j["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", "1e6"}};
+  EXPECT_NE(ErrorOf(j).find("'rope_theta' must be a number"), std::string::npos) << ErrorOf(j);
+}
+
 }  // namespace
 }  // namespace faq

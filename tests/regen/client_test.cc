@@ -215,6 +215,11 @@ TEST(JudgeReplyParser, ReadsScoresRobustly) {
   EXPECT_EQ(ParseJudgeScore("Score: 0"), std::nullopt);
   EXPECT_EQ(ParseJudgeScore("It is fine."), std::nullopt);
   EXPECT_EQ(ParseJudgeScore(""), std::nullopt);
+  // Numbers outside double's range (a judge's reply is whatever the remote model wrote):
+  // no score, where std::stod threw std::out_of_range out of faq judge (model_reply_fuzz aborts on it).
+  EXPECT_EQ(ParseJudgeScore("Score: " + std::string(400, '9')), std::nullopt);
+  EXPECT_EQ(ParseJudgeScore("Score: 0." + std::string(400, '0') + "1"), std::nullopt);
+  EXPECT_EQ(ParseJudgeScore("[[" + std::string(400, '9') + "]] then Score: 7"), 7.0);
 }
 
 TEST(JudgeReplyParser, ReadsPairwiseChoices) {
