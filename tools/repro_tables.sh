@@ -43,22 +43,20 @@ for seed in $SEEDS; do
     [ -n "${variants[$variant]}" ] && args+=(--set "${variants[$variant]}")
     echo "== $variant, seed $seed" >&2
     "$BUILD/faq" --log-level warn pipeline --config configs/demo.yaml "${args[@]}" >/dev/null
-    # results.md rows: | run | data | fp | base | faq | RER |
-    awk -F'|' -v v="$variant" -v s="$seed" 'NR > 2 { gsub(/ /, ""); print v "\t" s "\t" $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 }' \
-      "$dir/results.md" >> "$rows"
+    awk -v variant="$variant" -v seed="$seed" -f tools/results_rows.awk "$dir/results.md" >> "$rows"
   done
 done
 
-# mean ± sd over seeds of a numeric column, per (variant, run, data) -> "variant\trun|data\tvalue"
+# mean ± sd over seeds of a column, per (variant, run, data) -> "variant\trun|data\tvalue"; a missing
+# (`–`) or stale cell is left out of the mean, not counted as 0 (tools/seed_stats.awk).
 summarise() {  # column format
-  awk -F'\t' -v col="$1" -v fmt="$2" '{ k = $1 "\t" $3 "|" $4; x = $col; gsub(/[%+]/, "", x); n[k]++; s[k] += x; ss[k] += x * x }
-    END { for (k in n) { m = s[k] / n[k]; v = n[k] > 1 ? (ss[k] - n[k] * m * m) / (n[k] - 1) : 0; if (v < 0) v = 0;
-          printf "%s\t" fmt "\n", k, m, sqrt(v) } }' "$rows" | sort
+  awk -v col="$1" -v fmt="$2" -f tools/seed_stats.awk "$rows" | sort
 }
 summarise 7 "%.3f ± %.3f" > "$OUT/faq_ppl.tsv"
 summarise 8 "%+.1f%% ± %.1f" > "$OUT/rer.tsv"
-# fp and base do not depend on the regeneration seed.
-awk -F'\t' '{ print $1 "\t" $3 "|" $4 "\t" $5 "\t" $6 }' "$rows" | sort -u > "$OUT/fp_base.tsv"
+# fp and base do not depend on the regeneration seed: their mean is the value.
+by_key() { summarise "$@" | sed 's/\t/|/' | sort; }  # "variant|run|data\tvalue", for join
+join -t $'\t' <(by_key 5 "%.3f") <(by_key 6 "%.3f") | sed 's/|/\t/' > "$OUT/fp_base.tsv"
 
 table() {  # title variant...
   local title=$1; shift

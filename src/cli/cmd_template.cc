@@ -43,7 +43,7 @@ nlohmann::ordered_json ReadJsonFile(const std::string& path, const char* what) {
   try {
     return nlohmann::ordered_json::parse(ReadFile(path));
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{} file {}: invalid JSON ({})", what, path, e.what()));
+    Fail("{} file {}: invalid JSON ({})", what, path, e.what());  // a bad input file, not a bad command line
   }
 }
 
@@ -82,7 +82,9 @@ int RunTemplate(const TemplateParams& p) {
     nlohmann::ordered_json list = inputs.messages["messages"];
     inputs.messages = std::move(list);
   }
-  if (!inputs.messages.is_array()) throw UsageError("--messages: expected a JSON array of messages");
+  if (!inputs.messages.is_array()) {
+    Fail("--messages file {}: expected a JSON array of messages (or an object with \"messages\")", p.messages);
+  }
   if (!p.tools.empty()) inputs.tools = ReadJsonFile(p.tools, "--tools");
   if (!p.kwargs.empty()) {
     try {

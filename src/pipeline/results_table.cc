@@ -34,16 +34,22 @@ nlohmann::json ResultsTable(const PipelineConfig& config, const RunManifest& man
   return table;
 }
 
+std::optional<double> RelativeErrorRecovery(const nlohmann::json& fp, const nlohmann::json& base,
+                                            const nlohmann::json& faq) {
+  if (!fp.is_number() || !base.is_number() || !faq.is_number()) return std::nullopt;
+  const double loss = fp.get<double>() - base.get<double>();
+  if (loss == 0.0) return std::nullopt;
+  return (faq.get<double>() - base.get<double>()) / loss;
+}
+
 std::string ResultsMarkdown(const nlohmann::json& results) {
   std::string md = "| quantization | eval set | fp | base | FAQ | RER |\n|---|---|---|---|---|---|\n";
   for (const auto& row : results.at("table")) {
     const nlohmann::json fp = row.value("fp", nlohmann::json()), base = row.value("base", nlohmann::json()),
                          faq = row.value("faq", nlohmann::json());
-    std::string rer = "–";
-    if (fp.is_number() && base.is_number() && faq.is_number() && base.get<double>() != fp.get<double>())
-      rer = fmt::format("{:+.1f}%", 100.0 * (faq.get<double>() - base.get<double>()) / (fp.get<double>() - base.get<double>()));
+    const std::optional<double> rer = RelativeErrorRecovery(fp, base, faq);
     md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row["run"].get<std::string>(), row["data"].get<std::string>(),
-                      Cell(fp), Cell(base), Cell(faq), rer);
+                      Cell(fp), Cell(base), Cell(faq), rer ? fmt::format("{:+.1f}%", 100.0 * *rer) : "–");
   }
   return md;
 }

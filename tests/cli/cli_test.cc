@@ -4,8 +4,11 @@
 
 #include <ATen/ATen.h>
 
+#include <sstream>
+
 #include "faq/model/random_model.h"
 #include "faq/util/atomic_file.h"
+#include "faq/util/exit_codes.h"
 #include "support/test_env.h"
 
 namespace faq {
@@ -35,6 +38,32 @@ TEST(Cli, HelpListsCommandsAndExitCodes) {
   EXPECT_EQ(ppl.exit_code, 0);
   for (const char* opt : {"--model", "--data", "--seqlen", "--max-windows", "--json"}) {
     EXPECT_NE(ppl.out.find(opt), std::string::npos) << opt;
+  }
+}
+
+// Every command's --help ends with the exit codes (one footer, from the table in error.h).
+TEST(Cli, EveryCommandsHelpListsTheExitCodes) {
+  const auto top = testing::Run({FaqBinary(), "--help"});
+  ASSERT_EQ(top.exit_code, 0);
+  std::vector<std::vector<std::string>> commands{{}, {"eval", "ppl"}};
+  std::istringstream lines(top.out);
+  bool in_list = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Subcommands:", 0) == 0 || line.rfind("SUBCOMMANDS:", 0) == 0) in_list = true;
+    else if (in_list && line.size() > 2 && line.rfind("  ", 0) == 0 && line[2] != ' ')
+      commands.push_back({line.substr(2, line.find(' ', 2) - 2)});
+  }
+  ASSERT_GE(commands.size(), 12u) << top.out;  // faq, eval ppl and the ten commands
+  for (const auto& command : commands) {
+    std::vector<std::string> argv{FaqBinary()};
+    argv.insert(argv.end(), command.begin(), command.end());
+    argv.push_back("--help");
+    const auto help = testing::Run(argv);
+    const std::string name = "faq " + nlohmann::json(command).dump();
+    EXPECT_EQ(help.exit_code, 0) << name;
+    EXPECT_NE(help.out.find("Exit codes:"), std::string::npos) << name << "\n" << help.out;
+    for (const auto& [code, meaning] : kExitCodeMeanings)
+      EXPECT_NE(help.out.find(fmt::format("  {}  {}", static_cast<int>(code), meaning)), std::string::npos) << name;
   }
 }
 

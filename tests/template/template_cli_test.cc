@@ -85,5 +85,26 @@ TEST_F(TemplateCli, DocumentsInKwargsReachTheTemplate) {
   EXPECT_EQ(r.out, "[A: one][B: two]Which?");
 }
 
+// The README's exit codes: a file that cannot be read as what it should hold is a bad input
+// file (1), not a bad command line (2).
+TEST_F(TemplateCli, AMalformedMessagesFileIsABadInputFile) {
+  WriteFileAtomic(dir_ / "broken.json", R"([{"role": "user", "content": "Hi"})");
+  std::vector<std::string> argv{testing::FaqBinary(), "template", "--tokenizer",
+                                (testing::SharedDir() / "tokenizers/qwen3").string(), "--messages",
+                                (dir_ / "broken.json").string()};
+  const auto broken = testing::Run(argv);
+  EXPECT_EQ(broken.exit_code, 1) << broken.err;
+  EXPECT_NE(broken.err.find("--messages file " + (dir_ / "broken.json").string() + ": invalid JSON"), std::string::npos)
+      << broken.err;
+  WriteFileAtomic(dir_ / "broken.json", R"({"role": "user", "content": "Hi"})");
+  const auto not_a_list = testing::Run(argv);
+  EXPECT_EQ(not_a_list.exit_code, 1) << not_a_list.err;
+  EXPECT_NE(not_a_list.err.find("expected a JSON array of messages"), std::string::npos) << not_a_list.err;
+  const auto tools = Template({"--tools", (dir_ / "missing.json").string()});
+  EXPECT_EQ(tools.exit_code, 1) << tools.err;
+  // What is wrong on the command line itself stays a usage error.
+  EXPECT_EQ(Template({"--kwargs", "{not json"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace faq

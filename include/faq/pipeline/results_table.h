@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "faq/pipeline/pipeline_config.h"
@@ -26,6 +27,13 @@ std::string EvalStepName(const std::string& model, const std::string& data);
 // "stale" when it does not, null when the step has no result.
 nlohmann::json ResultsTable(const PipelineConfig& config, const RunManifest& manifest,
                             const std::function<bool(const std::string&)>& is_current);
+
+// RER = (FAQ − base) / (fp − base), a fraction: 1 when calibrating on the FAQ set recovers
+// all the perplexity that base calibration loses to quantization, 0 none, negative when FAQ
+// is worse than base. None when a cell is not a perplexity (missing or stale) or base
+// equals fp (no loss to recover).
+std::optional<double> RelativeErrorRecovery(const nlohmann::json& fp, const nlohmann::json& base,
+                                            const nlohmann::json& faq);
 
 // The table as Markdown (`–` for a missing cell or an RER that cannot be computed).
 std::string ResultsMarkdown(const nlohmann::json& results);
