@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev
   libsentencepiece-dev libpcre2-dev libutf8proc-dev libyaml-cpp-dev
   libcurl4-openssl-dev libcpp-httplib-dev
+  libgloo-dev  # gloo headers: the torch wheel ships c10d's ProcessGroupGloo.hpp and the gloo code, not its headers
   clang libclang-rt-dev
 )
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/device_flags.h"
+#include "cli/dist_flags.h"
 #include "cli/model_codec.h"
 #include "faq/eval/perplexity.h"
 #include "faq/eval/token_source.h"
@@ -22,12 +23,14 @@ struct EvalPplParams {
   std::string device = "cpu";
   std::string dtype = "fp32";
   bool json = false;
+  DistParams dist;
 };
 
 int RunEvalPpl(const EvalPplParams& p) {
   CausalLM::Options options;
   options.resident = false;  // one layer at a time: the model may be larger than RAM
-  options.device = ResolveDevice(p.device);
+  options.device = ResolveRankDevice(p.device);
+  const dist::Communicator comm = JoinProcessGroup(p.dist, options.device.is_cuda());
   options.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model));
   CausalLM model(p.model, options);
   spdlog::info("model {}: {} ({} layers, hidden {}, vocab {}) on {} in {}, {} threads", p.model,
@@ -39,11 +42,13 @@ int RunEvalPpl(const EvalPplParams& p) {
   o.seqlen = p.seqlen;
   o.max_windows = p.max_windows;
   o.activation_budget_bytes = static_cast<uint64_t>(p.activation_budget_mb) << 20;
+  o.show_progress = comm.is_root();
   spdlog::info("data {}: {} tokens, {} windows of {}", p.data, stream.size(),
                p.max_windows > 0 ? std::min<int64_t>(p.max_windows, static_cast<int64_t>(stream.size()) / p.seqlen)
                                  : static_cast<int64_t>(stream.size()) / p.seqlen,
                p.seqlen);
-  PerplexityResult r = EvaluatePerplexity(model, stream, o);
+  PerplexityResult r = EvaluatePerplexity(model, stream, o, comm);
+  if (!comm.is_root()) return kExitOk;  // rank 0 prints the result
   if (p.json) {
     PrintJsonResult({{"ppl", r.ppl}, {"nll", r.nll}, {"tokens", r.tokens}, {"windows", r.windows},
                      {"seconds", r.seconds}});
@@ -79,6 +84,7 @@ void RegisterEval(CLI::App& app, CommandBody& run) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   AddDeviceFlags(ppl, p->device, p->dtype, "fp32");
+  AddDistFlags(ppl, p->dist);
   ppl->add_flag("--json", p->json, "Print {\"ppl\",\"nll\",\"tokens\",\"windows\",\"seconds\"} as the last line");
   ppl->callback([p, &run] { run = [p] { return RunEvalPpl(*p); }; });
 }

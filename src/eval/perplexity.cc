@@ -29,7 +29,7 @@ double WindowNll(const CausalLM& model, const at::Tensor& hidden, const at::Tens
 }  // namespace
 
 PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int32_t>& stream,
-                                    const PerplexityOptions& options) {
+                                    const PerplexityOptions& options, const dist::Communicator& comm) {
   if (options.seqlen < 2) Fail("--seqlen must be at least 2, got {}", options.seqlen);
   int64_t windows = static_cast<int64_t>(stream.size()) / options.seqlen;
   if (options.max_windows > 0) windows = std::min(windows, options.max_windows);
@@ -37,20 +37,25 @@ PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int
     Fail("the evaluation data has {} tokens, fewer than one window of --seqlen {}", stream.size(), options.seqlen);
   }
   const ModelConfig& c = model.config();
+  // This rank's contiguous share of the windows; each window is computed alone, so the
+  // split changes only the order in which the sums are added.
+  const int64_t shard_begin = windows * comm.rank() / comm.world_size();
+  const int64_t shard_windows = windows * (comm.rank() + 1) / comm.world_size() - shard_begin;
   at::Tensor all_ids = at::from_blob(const_cast<int32_t*>(stream.data()), {windows, options.seqlen}, at::kInt)
+                           .narrow(0, shard_begin, shard_windows)
                            .to(at::kLong);
   const uint64_t per_window =
       static_cast<uint64_t>(options.seqlen * c.hidden_size) * static_cast<uint64_t>(c10::elementSize(model.compute_type()));
   const int64_t per_pass = std::clamp<int64_t>(static_cast<int64_t>(options.activation_budget_bytes / per_window), 1,
-                                               windows);
-  const int64_t passes = (windows + per_pass - 1) / per_pass;
+                                               std::max<int64_t>(shard_windows, 1));
+  const int64_t passes = (shard_windows + per_pass - 1) / per_pass;
   const int64_t steps_per_pass = model.NumLayers() + 1;  // layers, then the head
 
   Progress progress("eval ppl", static_cast<uint64_t>(passes * steps_per_pass), "layers");
   double nll_sum = 0;
   for (int64_t pass = 0; pass < passes; ++pass) {
     const int64_t first = pass * per_pass;
-    const int64_t n = std::min(per_pass, windows - first);
+    const int64_t n = std::min(per_pass, shard_windows - first);
     at::Tensor ids = all_ids.narrow(0, first, n).to(model.device());
     at::Tensor hidden = model.Embed(ids);  // [n, T, H]
     AttentionInputs attn = model.PrepareAttention({}, 1, options.seqlen);
@@ -73,10 +78,17 @@ PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int
     if (options.show_progress) progress.Advance();
   }
   if (options.show_progress) progress.Finish();
+  // fp64: the sums of a large evaluation lose digits in fp32.
+  at::Tensor totals = at::tensor({nll_sum, static_cast<double>(shard_windows * (options.seqlen - 1))}, at::kDouble);
+  comm.AllReduceSum(totals, "eval ppl NLL sums and token counts");
+  nll_sum = totals[0].item<double>();
+  const auto tokens = static_cast<int64_t>(totals[1].item<double>());
+  FAQ_CHECK(tokens == windows * (options.seqlen - 1), "ranks evaluated {} tokens, expected {}", tokens,
+            windows * (options.seqlen - 1));
 
   PerplexityResult r;
   r.windows = windows;
-  r.tokens = windows * (options.seqlen - 1);
+  r.tokens = tokens;
   r.nll = nll_sum / static_cast<double>(r.tokens);
   r.ppl = std::exp(r.nll);
   r.seconds = progress.ElapsedSeconds();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "faq/dist/communicator.h"
 #include "faq/model/causal_lm.h"
 
 namespace faq {
@@ -31,7 +32,10 @@ struct PerplexityResult {
 // Walks the model one decoder layer at a time over all windows of a pass, so that only
 // one layer's converted weights are resident (open the model with `resident = false`).
 // Throws faq::Error if the stream is shorter than one window.
+// Data-parallel under `comm`: each rank evaluates a contiguous share of the windows and the
+// NLL sums are all-reduced in fp64, so every rank returns the whole result.
 PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int32_t>& stream,
-                                    const PerplexityOptions& options);
+                                    const PerplexityOptions& options,
+                                    const dist::Communicator& comm = dist::Communicator());
 
 }  // namespace faq
