@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "faq/util/cpu_grant.h"
+#include "faq/util/error.h"
 #include "faq/util/thread_plan.h"
 
 namespace faq::cli {
@@ -23,8 +24,19 @@ void SetUpThreads(int requested, char** argv) {
   ThreadRequest request;
   request.requested = requested;
   request.omp_num_threads = ParseOmpNumThreads(std::getenv("OMP_NUM_THREADS"));
-  request.granted = GrantedCpuCount();
-  request.runnable = RunnableTaskCount();
+  std::optional<double> quota;
+  try {
+    quota = CgroupCpuQuota();
+  } catch (const Error& e) {
+    spdlog::warn("CPU quota unknown, using the affinity mask: {}", e.what());
+  }
+  request.granted = GrantedCpuCount(AffinityCpuCount(), quota);
+  try {
+    request.runnable = RunnableTaskCount();
+  } catch (const Error& e) {
+    // Without /proc/stat the load is unknown: plan as on free CPUs rather than fail the command.
+    spdlog::debug("{}", e.what());
+  }
   request.wait_policy_chosen = restarted || std::getenv("OMP_WAIT_POLICY") != nullptr;
   const ThreadPlan plan = PlanThreads(request);
 
@@ -34,7 +46,7 @@ void SetUpThreads(int requested, char** argv) {
     spdlog::warn("could not restart with passive OpenMP waiting ({}); threads spin on busy CPUs", why);
   }
   const std::string grant = fmt::format("{} granted CPUs (affinity {}, {})", request.granted, AffinityCpuCount(),
-                                        QuotaText(CgroupCpuQuota()));
+                                        QuotaText(quota));
   if (plan.oversubscribed) spdlog::warn("{} threads on {}: they will take turns", plan.threads, grant);
   if (restarted) {
     spdlog::info("{} threads, {} of {} granted CPUs busy with other work: OpenMP waits passively", plan.threads,

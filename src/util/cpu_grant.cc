@@ -176,9 +176,11 @@ std::optional<double> CgroupCpuQuota(const CpuFiles& files) {
   return quota;
 }
 
-int GrantedCpuCount(const CpuFiles& files) {
-  int cpus = AffinityCpuCount();
-  if (auto quota = CgroupCpuQuota(files)) cpus = std::min(cpus, static_cast<int>(std::ceil(*quota)));
+int GrantedCpuCount(const CpuFiles& files) { return GrantedCpuCount(AffinityCpuCount(), CgroupCpuQuota(files)); }
+
+int GrantedCpuCount(int affinity_cpus, std::optional<double> quota) {
+  int cpus = affinity_cpus;
+  if (quota) cpus = std::min(cpus, static_cast<int>(std::ceil(*quota)));
   return std::max(1, cpus);
 }
 

@@ -81,6 +81,13 @@ TEST(CgroupCpuQuota, NamesAMalformedCpuMax) {
   EXPECT_NE(testing::ErrorOf([&] { CgroupCpuQuota(files); }).find((dir / "cg/job/cpu.max").string()), std::string::npos);
 }
 
+TEST(GrantedCpus, QuotaRoundedUpCapsTheAffinityCount) {
+  EXPECT_EQ(GrantedCpuCount(8, 1.5), 2);
+  EXPECT_EQ(GrantedCpuCount(8, 0.2), 1);
+  EXPECT_EQ(GrantedCpuCount(2, 6.0), 2);
+  EXPECT_EQ(GrantedCpuCount(4, std::nullopt), 4);
+}
+
 TEST(GrantedCpus, OnThisMachineAtMostTheAffinityMask) {
   int granted = GrantedCpuCount();
   EXPECT_GE(granted, 1);

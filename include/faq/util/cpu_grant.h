@@ -31,6 +31,8 @@ std::optional<double> CgroupCpuQuota(const CpuFiles& files = {});
 // The CPUs this process is granted: its affinity count, capped by the cgroup quota rounded
 // up (a quota of 1.5 cores keeps 2 threads busy part of the time), at least 1.
 int GrantedCpuCount(const CpuFiles& files = {});
+// The same from an affinity count and a quota already read.
+int GrantedCpuCount(int affinity_cpus, std::optional<double> quota);
 
 // Tasks runnable right now on the machine (`procs_running` of /proc/stat), the caller's
 // own running thread included. Throws faq::Error when the file has no such line.
