@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/model_codec.h"
 #include "cli/quantize_flags.h"
+#include "cli/dist_flags.h"
 #include "cli/quantize_resume.h"
 #include "faq/eval/token_source.h"
 #include "faq/export/gptq_checkpoint.h"
@@ -155,10 +156,14 @@ void PrintTable(const ModelQuantizerResult& r) {
   }
 }
 
-int RunQuantize(QuantizeParams p, bool json) {
+int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
   CausalLM::Options mo;
   mo.resident = false;
   mo.device = QuantizeDevice(p.device);
+  if (dist::ReadLaunchEnv()) mo.device = ResolveRankDevice(p.device);
+  const dist::Communicator comm = JoinProcessGroup(dist_params, mo.device.is_cuda());
+  p.quant.comm = &comm;
+  p.quant.show_progress = comm.is_root();
   mo.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model));
   CausalLM model(p.model, mo);
   const CalibrationSet calib = LoadCalibration(p);
@@ -167,12 +172,19 @@ int RunQuantize(QuantizeParams p, bool json) {
                p.quant.scheme.bits, p.quant.scheme.group_size, p.quant.scheme.sym ? "sym" : "asym",
                p.quant.scheme.act_order ? ", act-order" : "", p.quant.true_sequential ? ", true-sequential" : "",
                model.device().str(), c10::toString(model.compute_type()));
+  if (comm.distributed() && !p.work_dir.empty()) {
+    throw UsageError("--work-dir does not apply to a data-parallel run: it keeps no resume journal");
+  }
   std::unique_ptr<QuantizeJournal> journal;
-  if (p.resume) {
+  if (p.resume && comm.distributed()) {
+    spdlog::info("data-parallel run over {} ranks: no resume journal is kept (a failed run starts over)",
+                 comm.world_size());
+  } else if (p.resume) {
     journal = std::make_unique<QuantizeJournal>(WorkDirOf(p), QuantizeFingerprint(p, calib), model.NumLayers());
     p.quant.journal = journal.get();
   }
   ModelQuantizerResult r = QuantizeModel(model, calib, p.quant);
+  if (!comm.is_root()) return kExitOk;  // rank 0 writes the checkpoint and the report
   const int64_t own_group_size = MakeQuantMethod(p.quant.method, p.quant.method_options).Policy().own_group_size;
   const int64_t group_size = own_group_size != 0 ? own_group_size : p.quant.scheme.group_size;
 
@@ -223,7 +235,9 @@ void RegisterQuantize(CLI::App& app, CommandBody& run) {
   q->add_option("--config", *config, "YAML file with any of these options and per-module rules; flags override it")
       ->check(CLI::ExistingFile);
   q->add_flag("--json", *json, "Print a JSON summary as the last line");
-  q->callback([flags, config, json, &run] {
+  auto dist = std::make_shared<DistParams>();
+  AddDistFlags(q, *dist);
+  q->callback([flags, config, json, dist, &run] {
     // Everything is parsed and checked here, at parse time, before any work.
     auto p = std::make_shared<QuantizeParams>();
     std::set<std::string> given;
@@ -236,7 +250,7 @@ void RegisterQuantize(CLI::App& app, CommandBody& run) {
       p->quant.scheme.sym = false;  // the method's own default scheme (AWQ: zero points)
     }
     p->quant.show_progress = true;
-    run = [p, json] { return RunQuantize(*p, *json); };
+    run = [p, json, dist] { return RunQuantize(*p, *json, *dist); };
   });
 }
 

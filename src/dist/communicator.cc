@@ -55,7 +55,7 @@ std::string RanksThatDidNotAnswer(c10d::Store& store, int self, int world_size, 
     if (silent.empty()) return "every rank reported the failure (a peer lost its connection)";
     return fmt::format("rank{} {} did not answer (died or stalled)", silent.size() > 1 ? "s" : "",
                        fmt::join(silent, ", "));
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {
     return fmt::format("rank 0 did not answer (the store it hosts at {} is gone)", address);
   }
 }
@@ -108,6 +108,9 @@ Communicator Communicator::Join(const LaunchEnv& env, const CommunicatorOptions&
   } catch (const c10::Error& e) {
     Fail("rank {} of {}: could not join the {} process group at {} within {} s: {}", env.rank, env.world_size,
          BackendName(group->kind), group->address, options.timeout.count() / 1000, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    Fail("rank {} of {}: could not join the {} process group at {} within {} s: {}", env.rank, env.world_size,
+         BackendName(group->kind), group->address, options.timeout.count() / 1000, e.what());
   }
   spdlog::info("rank {} of {} joined the {} process group at {} (timeout {} s)", env.rank, env.world_size,
                BackendName(group->kind), group->address, options.timeout.count() / 1000);
@@ -124,9 +127,11 @@ void RunCollective(c10d::Store& store, int rank, int world_size, std::chrono::mi
     c10::intrusive_ptr<c10d::Work> work = start();
     work->wait(timeout);
   } catch (const c10::Error& e) {
-    const std::string who = RanksThatDidNotAnswer(store, rank, world_size, timeout, address);
-    Fail("rank {} of {}: {} of {} failed: {}. c10d said: {}", rank, world_size, op, what, who,
-         e.what_without_backtrace());
+    Fail("rank {} of {}: {} of {} failed: {}. c10d said: {}", rank, world_size, op, what,
+         RanksThatDidNotAnswer(store, rank, world_size, timeout, address), e.what_without_backtrace());
+  } catch (const std::exception& e) {  // Gloo's own exceptions (a peer's closed socket) pass through c10d
+    Fail("rank {} of {}: {} of {} failed: {}. c10d said: {}", rank, world_size, op, what,
+         RanksThatDidNotAnswer(store, rank, world_size, timeout, address), e.what());
   }
 }
 

@@ -44,6 +44,20 @@ void GroupStats::Add(const at::Tensor& x, const at::Tensor& x_fp) {
   rows_ += m;
 }
 
+void GroupStats::AllReduce(const dist::Communicator& comm, at::Device device, std::string_view what) {
+  if (!comm.distributed()) return;
+  if (hessian_) hessian_->AllReduce(comm, device, what);
+  at::Tensor rows = at::full({1}, static_cast<double>(rows_), at::TensorOptions(at::kDouble).device(device));
+  comm.AllReduceSum(rows, fmt::format("{} row counts", what));
+  const auto total = static_cast<int64_t>(rows.item<double>());
+  if (request_.abs_mean) {
+    if (!abs_sum_.defined()) abs_sum_ = at::zeros({columns_}, at::TensorOptions(at::kFloat).device(device));
+    comm.AllReduceSum(abs_sum_, fmt::format("{} sums of |x|", what));
+    abs_mean_ = total > 0 ? abs_sum_ / static_cast<double>(total) : at::Tensor();
+  }
+  rows_ = total;
+}
+
 const at::Tensor& GroupStats::H() const {
   FAQ_CHECK(hessian_.has_value(), "the Hessian was not requested");
   return hessian_->H();

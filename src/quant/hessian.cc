@@ -39,4 +39,23 @@ void HessianAccumulator::Add(const at::Tensor& x_in, const at::Tensor& x_fp_in) 
   }
 }
 
+void HessianAccumulator::AllReduce(const dist::Communicator& comm, at::Device device, std::string_view what) {
+  if (!comm.distributed()) return;
+  if (!h_.defined()) {
+    h_ = at::zeros({columns_, columns_}, at::TensorOptions(at::kFloat).device(device));
+    if (asymmetric_) dxxt_ = at::zeros_like(h_);
+  }
+  // Σ_r n_r·H_r / Σ_r n_r: the running averages weighted by the rows behind them.
+  at::Tensor rows = at::full({1}, static_cast<double>(rows_), at::TensorOptions(at::kDouble).device(h_.device()));
+  comm.AllReduceSum(rows, fmt::format("{} row counts", what));
+  const auto total = static_cast<int64_t>(rows.item<double>());
+  for (at::Tensor* t : {&h_, &dxxt_}) {
+    if (!t->defined()) continue;
+    t->mul_(static_cast<double>(rows_));
+    comm.AllReduceSum(*t, fmt::format("{} {}", what, t == &h_ ? "Hessian" : "ΔXXᵀ"));
+    if (total > 0) t->div_(static_cast<double>(total));
+  }
+  rows_ = total;
+}
+
 }  // namespace faq

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "calibration_stream.h"
+#include "data_parallel.h"
 #include "faq/quant/quantize_journal.h"
 #include "faq/util/error.h"
 #include "faq/util/progress.h"
@@ -36,8 +37,21 @@ std::map<std::string, std::string> GroupOf(const LayerPlan& plan, int stage) {
   return out;
 }
 
+// Data-parallel: every group of the stage, in name order on every rank, becomes the
+// statistics of all ranks' rows (a group no local token reached joins with zeros).
+void AllReduceStatistics(const LayerPlan& plan, const DecoderLayerWeights& w, int stage, const StatsRequest& request,
+                         const dist::Communicator& comm, at::Device device, GroupStatsMap& stats) {
+  if (!comm.distributed()) return;
+  DecoderLayerWeights view = w;  // shallow: for the linears' widths
+  for (const auto& [rel, group] : GroupOf(plan, stage)) {
+    stats.try_emplace(group, view.FindLinear(rel)->weight.size(1), request);
+  }
+  for (auto& [group, s] : stats) s.AllReduce(comm, device, LayerPrefix(plan.layer) + group);
+}
+
 GroupStatsMap CollectStatistics(const CalibrationStream& stream, const LayerPlan& plan, const DecoderLayerWeights& w,
-                                const DecoderLayerWeights& w_fp, int stage, StatsRequest request) {
+                                const DecoderLayerWeights& w_fp, int stage, StatsRequest request,
+                                const dist::Communicator& comm, at::Device device) {
   GroupStatsMap stats;
   if (stream.Samples() == 0 || request.Empty()) return stats;
   if (request.sample_rows > 0) request.sample_stride = std::max<int64_t>(1, stream.Tokens() / request.sample_rows);
@@ -49,6 +63,7 @@ GroupStatsMap CollectStatistics(const CalibrationStream& stream, const LayerPlan
                      Fail("{}{}: statistics: {}", LayerPrefix(plan.layer), group, e.what());
                    }
                  });
+  AllReduceStatistics(plan, w, stage, request, comm, device, stats);
   return stats;
 }
 
@@ -67,9 +82,12 @@ GroupTensors ViewGroup(DecoderLayerWeights& w, const PlannedGroup& g) {
 
 // Every group's transform sees statistics of the layer before any group changed: each
 // transform keeps the full-precision function, so the other groups' inputs stay the same.
+// Data-parallel: the statistics are every rank's, but a search's sample and its inspected
+// outputs are this rank's; rank 0's choice is broadcast so every rank runs the same layer.
 void TransformGroups(const QuantTransform& transform, const CalibrationStream& stream, const LayerPlan& plan,
-                     DecoderLayerWeights& w, const DecoderLayerWeights& w_fp) {
-  const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, /*stage=*/-1, transform.Needs());
+                     DecoderLayerWeights& w, const DecoderLayerWeights& w_fp, const dist::Communicator& comm,
+                     at::Device device) {
+  const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, /*stage=*/-1, transform.Needs(), comm, device);
   for (const auto& g : plan.groups) {
     auto it = stats.find(g.group.name);
     if (it == stats.end() || it->second.rows() == 0) continue;  // e.g. an expert no token reached
@@ -84,6 +102,7 @@ void TransformGroups(const QuantTransform& transform, const CalibrationStream& s
       Fail("{}{}: {}", LayerPrefix(plan.layer), g.group.name, e.what());
     }
   }
+  BroadcastLayer(w, comm, /*root=*/0, device, LayerPrefix(plan.layer) + "transformed weights");
 }
 
 LinearReport SolveLinear(const QuantSolver& solver, const PlannedLinear& l, Linear& lin, const GroupStats* stats,
@@ -119,22 +138,65 @@ LinearReport SolveLinear(const QuantSolver& solver, const PlannedLinear& l, Line
   return row;
 }
 
+void Merge(ModelQuantizerResult& into, ModelQuantizerResult&& layer) {
+  into.linears.merge(layer.linears);
+  into.replaced.merge(layer.replaced);
+  for (auto& row : layer.reports) into.reports.push_back(std::move(row));
+}
+
+void AdvanceProgress(Progress* progress, const LayerPlan& plan, const PlannedLinear& l) {
+  if (progress == nullptr) return;
+  progress->SetDetail(fmt::format("layer {} {}", plan.layer, l.rel));
+  progress->Advance();
+}
+
+// Data-parallel: the linears every rank solved replace this rank's weights (so every rank
+// replays the layer with the same quantized weights) and join `result` in the plan's order.
+void AdoptSolved(const LayerPlan& plan, int stage, ModelQuantizerResult&& all, DecoderLayerWeights& w,
+                 ModelQuantizerResult& result, Progress* progress) {
+  std::map<std::string, LinearReport> rows;
+  for (auto& row : all.reports) rows.emplace(row.name, std::move(row));
+  for (const auto& g : plan.groups) {
+    if (g.stage != stage) continue;
+    for (const auto& l : g.linears) {
+      if (auto q = all.linears.find(l.full); q != all.linears.end()) {
+        Linear& lin = *w.FindLinear(l.rel);
+        lin.weight = q->second.To(lin.weight.device()).Dequantize().to(lin.weight.scalar_type());
+        result.linears.insert_or_assign(l.full, std::move(q->second));
+      }
+      auto row = rows.find(l.full);
+      FAQ_CHECK(row != rows.end(), "no rank reported solving {}", l.full);
+      result.reports.push_back(std::move(row->second));
+      AdvanceProgress(progress, plan, l);
+    }
+  }
+}
+
+// The stage's linears are solved round-robin over the ranks (all of them in a world of one).
 void SolveStage(const QuantSolver& solver, const LayerPlan& plan, int stage, const GroupStatsMap& stats,
-                DecoderLayerWeights& w, ModelQuantizerResult& result, Progress* progress) {
+                DecoderLayerWeights& w, const dist::Communicator& comm, at::Device device,
+                ModelQuantizerResult& result, Progress* progress) {
+  ModelQuantizerResult mine;
+  int64_t index = 0;
   for (const auto& g : plan.groups) {
     if (g.stage != stage) continue;
     auto it = stats.find(g.group.name);
     const GroupStats* group_stats = it == stats.end() ? nullptr : &it->second;
     for (const auto& l : g.linears) {
-      LinearReport row = SolveLinear(solver, l, *w.FindLinear(l.rel), group_stats, result);
+      if (index++ % comm.world_size() != comm.rank()) continue;
+      LinearReport row = SolveLinear(solver, l, *w.FindLinear(l.rel), group_stats, mine);
       row.layer = plan.layer;
-      result.reports.push_back(std::move(row));
-      if (progress != nullptr) {
-        progress->SetDetail(fmt::format("layer {} {}", plan.layer, l.rel));
-        progress->Advance();
-      }
+      mine.reports.push_back(std::move(row));
+      if (!comm.distributed()) AdvanceProgress(progress, plan, l);
     }
   }
+  if (!comm.distributed()) {
+    Merge(result, std::move(mine));
+    return;
+  }
+  ModelQuantizerResult all;
+  ExchangeSolved(mine, comm, device, fmt::format("{}stage {} linears", LayerPrefix(plan.layer), stage), all);
+  AdoptSolved(plan, stage, std::move(all), w, result, progress);
 }
 
 // Tensors that changed but are not a quantized linear's weight or bias (those travel in
@@ -159,12 +221,6 @@ int64_t CountLinears(const ModelConfig& config, const SchemeRules& rules, bool t
     n += PlanLayer(config, i, rules, true_sequential).NumLinears();
   }
   return n;
-}
-
-void Merge(ModelQuantizerResult& into, ModelQuantizerResult&& layer) {
-  into.linears.merge(layer.linears);
-  into.replaced.merge(layer.replaced);
-  for (auto& row : layer.reports) into.reports.push_back(std::move(row));
 }
 
 // A resumed run starts where the journal stops: the recorded layers' results, and the
@@ -199,7 +255,13 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
   if (const int64_t own = method.Policy().own_group_size; own != 0) scheme_options.scheme.group_size = own;
   const SchemeRules rules(scheme_options);
   CheckGroupWidths(config, rules);
-  CalibrationStream stream(model, calib,
+  static const dist::Communicator kSingleProcess;
+  const dist::Communicator& comm = o.comm != nullptr ? *o.comm : kSingleProcess;
+  if (comm.distributed() && o.journal != nullptr) {
+    Fail("a data-parallel run ({} ranks) keeps no resume journal: run without one", comm.world_size());
+  }
+  const CalibrationSet shard = ShardCalibration(calib, std::max<int64_t>(o.micro_batch, 1), comm);  // this rank's samples
+  CalibrationStream stream(model, shard,
                            {.micro_batch = o.micro_batch,
                             .full_precision_stream = method.Policy().needs_fp_inputs,
                             .offload_dir = o.offload_dir,
@@ -219,10 +281,12 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
     DecoderLayerWeights w = loaded;
     const DecoderLayerWeights w_fp = loaded;
     ModelQuantizerResult layer_result;
-    if (method.transform) TransformGroups(*method.transform, stream, plan, w, w_fp);
+    if (method.transform) TransformGroups(*method.transform, stream, plan, w, w_fp, comm, model.device());
     for (int stage : plan.stages) {
-      const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, stage, solve_request);
-      SolveStage(*method.solver, plan, stage, stats, w, layer_result, o.show_progress ? &progress : nullptr);
+      const GroupStatsMap stats =
+          CollectStatistics(stream, plan, w, w_fp, stage, solve_request, comm, model.device());
+      SolveStage(*method.solver, plan, stage, stats, w, comm, model.device(), layer_result,
+                 o.show_progress ? &progress : nullptr);
     }
     RecordReplaced(plan, loaded, w, layer_result);
     if (i + 1 < model.NumLayers()) stream.Advance(i, w, w_fp);  // nothing reads the last layer's outputs

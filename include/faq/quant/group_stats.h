@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "faq/quant/hessian.h"
 
@@ -30,6 +31,11 @@ class GroupStats {
 
   // x [.., K]: rows are tokens. x_fp: the same tokens' full-precision inputs (fp_delta).
   void Add(const at::Tensor& x, const at::Tensor& x_fp = {});
+
+  // Data-parallel: turns this rank's statistics into those of every rank's rows together
+  // (row-weighted averages of H, ΔXXᵀ and mean |x|). The input sample stays this rank's own:
+  // what a search decides on rank 0 is broadcast by the layer loop. Every rank must call it.
+  void AllReduce(const dist::Communicator& comm, at::Device device, std::string_view what);
 
   int64_t rows() const { return rows_; }
   int64_t columns() const { return columns_; }

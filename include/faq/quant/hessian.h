@@ -4,6 +4,9 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <string_view>
+
+#include "faq/dist/communicator.h"
 
 namespace faq {
 
@@ -18,6 +21,11 @@ class HessianAccumulator {
   void Add(const at::Tensor& x, const at::Tensor& x_fp = {});
 
   // fp32 [K, K] on the device of the inputs; undefined until the first rows are added.
+  // Data-parallel: makes this rank's H (and ΔXXᵀ) the average over every rank's rows, each
+  // rank weighted by its row count, as if one process had seen them all. A rank with no rows
+  // contributes zeros on `device`. Every rank must call it.
+  void AllReduce(const dist::Communicator& comm, at::Device device, std::string_view what);
+
   const at::Tensor& H() const { return h_; }
   const at::Tensor& DXXT() const { return dxxt_; }
   int64_t rows() const { return rows_; }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "faq/dist/communicator.h"
 #include "faq/model/causal_lm.h"
 #include "faq/quant/calibration.h"
 #include "faq/quant/method.h"
@@ -39,6 +40,10 @@ struct ModelQuantizerOptions {
   // Continue from the layers this records and record each finished one (not owned; null:
   // the run keeps nothing on disk until its checkpoint).
   QuantizeJournal* journal = nullptr;
+  // Data-parallel (not owned; null: a single process): the calibration samples are shared out
+  // over the ranks, statistics all-reduced, each stage's linears solved round-robin and
+  // exchanged; every rank returns the whole result. No journal with more than one rank.
+  const dist::Communicator* comm = nullptr;
 };
 
 // One row of the per-layer table (also written to quant_report.json).
