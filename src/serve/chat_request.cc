@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "api_error.h"
 
 namespace faq::serve {
@@ -36,6 +38,25 @@ nlohmann::ordered_json ReadMessages(const nlohmann::ordered_json& body) {
   return messages;
 }
 
+// vLLM updates apply_chat_template's arguments with chat_template_kwargs, so `tools`,
+// `documents` and `add_generation_prompt` given there win over the request's own fields;
+// left among the extra variables they would be overwritten by those fields.
+void BindTemplateParameters(ChatTemplateInputs& inputs) {
+  if (!inputs.extra.is_object()) return;
+  for (const char* name : {"tools", "documents", "add_generation_prompt"}) {
+    auto it = inputs.extra.find(name);
+    if (it == inputs.extra.end()) continue;
+    nlohmann::ordered_json value = std::move(*it);
+    inputs.extra.erase(name);
+    if (std::string_view(name) == "tools") inputs.tools = std::move(value);
+    if (std::string_view(name) == "documents") inputs.documents = std::move(value);
+    if (std::string_view(name) == "add_generation_prompt") {
+      if (!value.is_boolean()) BadRequest("chat_template_kwargs", "'add_generation_prompt' must be true or false");
+      inputs.add_generation_prompt = value.get<bool>();
+    }
+  }
+}
+
 }  // namespace
 
 ChatRequest ReadChatRequest(const std::string& body_text, const std::string& served_name) {
@@ -56,6 +77,7 @@ ChatRequest ReadChatRequest(const std::string& body_text, const std::string& ser
     r.inputs.tools = *it;
   }
   r.inputs.add_generation_prompt = BoolField(body, "add_generation_prompt").value_or(true);
+  BindTemplateParameters(r.inputs);
   return r;
 }
 
