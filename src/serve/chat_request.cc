@@ -51,7 +51,9 @@ void BindTemplateParameters(ChatTemplateInputs& inputs) {
     if (std::string_view(name) == "tools") inputs.tools = std::move(value);
     if (std::string_view(name) == "documents") inputs.documents = std::move(value);
     if (std::string_view(name) == "add_generation_prompt") {
-      if (!value.is_boolean()) BadRequest("chat_template_kwargs", "'add_generation_prompt' must be true or false");
+      if (!value.is_boolean()) {
+        BadRequest("chat_template_kwargs", "'add_generation_prompt' must be true or false");
+      }
       inputs.add_generation_prompt = value.get<bool>();
     }
   }
