@@ -36,6 +36,10 @@ struct Case {
   bool whole_model_codes;     // false: layer 0 only (see above)
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.method << " w" << c.bits << ", " << c.nproc << " ranks, " << c.nsamples << " samples";
+}
+
 std::string Name(const ::testing::TestParamInfo<Case>& info) {
   return fmt::format("{}_w{}_{}ranks_{}samples", info.param.method, info.param.bits, info.param.nproc,
                      info.param.nsamples);
