@@ -1,5 +1,9 @@
 // faq pipeline: the FAQ stages chained, cached and resumable in a run directory.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "faq/quant/quantize_options.h"
@@ -42,6 +46,34 @@ StageCommands StageCommandOptions() {
           {"servers", {"faq serve", DeclaredOptions(*scratch.get_subcommand("serve"))}}};
 }
 
+// torchrun for `nproc` steps: $FAQ_TORCHRUN, else the project venv's (the one the build
+// found LibTorch in), else one on PATH.
+std::pair<std::string, std::string> FindTorchrun() {
+  std::vector<std::filesystem::path> candidates;
+  if (const char* env = std::getenv("FAQ_TORCHRUN"); env != nullptr && *env != '\0') {
+    candidates.emplace_back(env);  // the user's choice: nothing else is tried
+  } else {
+#ifdef FAQ_DEFAULT_TORCHRUN
+    candidates.emplace_back(FAQ_DEFAULT_TORCHRUN);
+#endif
+    if (const char* path = std::getenv("PATH")) {
+      std::string_view dirs = path;
+      for (size_t start = 0; start <= dirs.size();) {
+        const size_t colon = std::min(dirs.find(':', start), dirs.size());
+        if (colon > start) candidates.push_back(std::filesystem::path(dirs.substr(start, colon - start)) / "torchrun");
+        start = colon + 1;
+      }
+    }
+  }
+  std::vector<std::string> searched;
+  for (const auto& c : candidates) {
+    if (::access(c.c_str(), X_OK) == 0) return {c.string(), ""};
+    searched.push_back(c.string());
+  }
+  return {"", searched.empty() ? std::string("nowhere: FAQ_TORCHRUN and PATH are empty")
+                               : fmt::format("{}", fmt::join(searched, ", "))};
+}
+
 }  // namespace
 
 void RegisterPipeline(CLI::App& app, CommandBody& run) {
@@ -69,7 +101,8 @@ void RegisterPipeline(CLI::App& app, CommandBody& run) {
       std::vector<std::string> overrides = p->overrides;
       if (!p->run_dir.empty()) overrides.push_back("run_dir=" + p->run_dir);
       const PipelineConfig config = LoadPipelineConfig(p->config, overrides, QuantizeOptionSpecs(), StageCommandOptions());
-      const nlohmann::json results = RunPipeline(config, {p->from, p->until, ""});
+      const auto [torchrun, searched] = FindTorchrun();
+      const nlohmann::json results = RunPipeline(config, {p->from, p->until, "", torchrun, searched});
       fmt::print("{}", ResultsMarkdown(results));
       if (p->json) {
         nlohmann::json summary{{"run_dir", results["run_dir"]}, {"table", results["table"]}};

@@ -122,10 +122,15 @@ namespace {
 
 template <typename Start>
 void RunCollective(c10d::Store& store, int rank, int world_size, std::chrono::milliseconds timeout,
-                   const std::string& address, std::string_view op, std::string_view what, Start start) {
+                   const std::string& address, std::string_view op, std::string_view what, int64_t bytes,
+                   Start start) {
+  const auto begin = std::chrono::steady_clock::now();
   try {
     c10::intrusive_ptr<c10d::Work> work = start();
     work->wait(timeout);
+    // The time includes waiting for the slowest rank: what the run pays for communicating.
+    spdlog::debug("{} of {}: {} bytes, {:.2f} ms", op, what, bytes,
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
   } catch (const c10::Error& e) {
     Fail("rank {} of {}: {} of {} failed: {}. c10d said: {}", rank, world_size, op, what,
          RanksThatDidNotAnswer(store, rank, world_size, timeout, address), e.what_without_backtrace());
@@ -140,7 +145,7 @@ void RunCollective(c10d::Store& store, int rank, int world_size, std::chrono::mi
 void Communicator::AllReduceSum(at::Tensor& tensor, std::string_view what) const {
   if (!group_) return;
   std::vector<at::Tensor> tensors{tensor};
-  RunCollective(*group_->store, rank_, world_size_, timeout_, group_->address, "all-reduce", what, [&] {
+  RunCollective(*group_->store, rank_, world_size_, timeout_, group_->address, "all-reduce", what, tensor.nbytes(), [&] {
     c10d::AllreduceOptions o;
     o.reduceOp = c10d::ReduceOp::SUM;
     o.timeout = timeout_;
@@ -151,7 +156,7 @@ void Communicator::AllReduceSum(at::Tensor& tensor, std::string_view what) const
 void Communicator::Broadcast(at::Tensor& tensor, int root, std::string_view what) const {
   if (!group_) return;
   std::vector<at::Tensor> tensors{tensor};
-  RunCollective(*group_->store, rank_, world_size_, timeout_, group_->address, "broadcast", what, [&] {
+  RunCollective(*group_->store, rank_, world_size_, timeout_, group_->address, "broadcast", what, tensor.nbytes(), [&] {
     c10d::BroadcastOptions o;
     o.rootRank = root;
     o.timeout = timeout_;
@@ -161,7 +166,7 @@ void Communicator::Broadcast(at::Tensor& tensor, int root, std::string_view what
 
 void Communicator::Barrier(std::string_view what) const {
   if (!group_) return;
-  RunCollective(*group_->store, rank_, world_size_, timeout_, group_->address, "barrier", what, [&] {
+  RunCollective(*group_->store, rank_, world_size_, timeout_, group_->address, "barrier", what, 0, [&] {
     c10d::BarrierOptions o;
     o.timeout = timeout_;
     return group_->backend->barrier(o);

@@ -79,7 +79,9 @@ PerplexityResult EvaluatePerplexity(const CausalLM& model, const std::vector<int
   }
   if (options.show_progress) progress.Finish();
   // fp64: the sums of a large evaluation lose digits in fp32.
-  at::Tensor totals = at::tensor({nll_sum, static_cast<double>(shard_windows * (options.seqlen - 1))}, at::kDouble);
+  // On the model's device: NCCL reduces GPU tensors only.
+  at::Tensor totals = at::tensor({nll_sum, static_cast<double>(shard_windows * (options.seqlen - 1))}, at::kDouble)
+                          .to(model.device());
   comm.AllReduceSum(totals, "eval ppl NLL sums and token counts");
   nll_sum = totals[0].item<double>();
   const auto tokens = static_cast<int64_t>(totals[1].item<double>());

@@ -28,6 +28,7 @@ struct Step {
   std::vector<fs::path> inputs, outputs;
   bool resumable = false;         // appends and resumes by itself (regenerate, judge)
   std::function<void()> prepare;  // in-process work before the command
+  int nproc = 1;                  // > 1: data-parallel under torchrun
 };
 
 // A stage section's flags (checked when the config was loaded).
@@ -111,6 +112,7 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
              {"quantize", "--model", c.target, "--calib", calib_file[calib].string(), "--out", out.string()},
              {c.target, calib_file[calib]}, {out}};
       s.args.insert(s.args.end(), q.flags.begin(), q.flags.end());
+      s.nproc = q.nproc;
       steps.push_back(s);
       models.emplace_back(name, out.string());
     }
@@ -120,6 +122,7 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
     for (const auto& [model_name, model] : models) {
       Step s{"eval", EvalStepName(model_name, data_name), {"eval", "ppl", "--model", model, "--data", data}, {model, data}, {}};
       s.args.insert(s.args.end(), eval_flags.begin(), eval_flags.end());
+      s.nproc = c.eval_nproc;
       steps.push_back(s);
     }
   }
@@ -161,6 +164,7 @@ class Servers {
 std::string StepFingerprint(const Step& step) {
   std::string text;
   for (const auto& a : step.args) text += a + '\0';
+  if (step.nproc > 1) text += "nproc=" + std::to_string(step.nproc) + '\0';  // sums reduce in another order
   for (const auto& input : step.inputs) text += input.string() + '=' + ContentFingerprint(input) + '\0';
   return TextFingerprint(text);
 }
@@ -216,6 +220,14 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
     for (const auto& a : steps[i].args)
       if (a.rfind(kServePrefix, 0) == 0) last_served = i + 1;
   }
+  for (const Step& step : steps) {
+    const size_t stage = StageIndex(step.stage, "--from");
+    if (step.nproc > 1 && stage >= from && stage <= until && options.torchrun.empty()) {
+      throw Error(fmt::format("step {} declares nproc: {}, but torchrun is absent (looked for {}): install the "
+                              "project's venv (tools/setup.sh) or set FAQ_TORCHRUN",
+                              step.name, step.nproc, options.torchrun_searched));
+    }
+  }
   size_t index = 0;
   for (const Step& step : steps) {
     if (index == last_served) servers.StopAll();
@@ -236,11 +248,17 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
         fs::remove(out.string() + ".failed.jsonl");
       }
     }
-    std::vector<std::string> argv{binary};
+    std::vector<std::string> argv;
+    if (step.nproc > 1) {  // a free port of its own: --standalone
+      argv = {options.torchrun, "--standalone", "--no-python", "--nproc-per-node", std::to_string(step.nproc)};
+    }
+    argv.push_back(binary);
     for (const auto& a : step.args)
       argv.push_back(a.rfind(kServePrefix, 0) == 0 ? servers.BaseUrl(a.substr(6)) : a);
     argv.push_back("--json");
-    spdlog::info("[{}/{}] {}: faq {}", index, steps.size(), step.name, fmt::join(step.args, " "));
+    spdlog::info("[{}/{}] {}: {}faq {}", index, steps.size(), step.name,
+                 step.nproc > 1 ? fmt::format("torchrun --nproc-per-node {} ", step.nproc) : "",
+                 fmt::join(step.args, " "));
     manifest.MarkStarted(step.name, fingerprint, step.args);
     const auto start = std::chrono::steady_clock::now();
     const ProcessOutput out = RunProcess(argv);

@@ -126,6 +126,19 @@ std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<
   return flags;
 }
 
+// Removes a section's `nproc` (not an option of the command: the pipeline starts the step
+// with `torchrun --nproc-per-node N`) and returns it; 1 when absent.
+int TakeNproc(nlohmann::json& options, const std::string& where) {
+  if (!options.contains("nproc")) return 1;
+  const nlohmann::json value = options["nproc"];
+  options.erase("nproc");
+  if (value.is_null()) return 1;
+  if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 4096) {
+    throw Error(fmt::format("{}.nproc: expected a number of processes from 1 to 4096, got {}", where, value.dump()));
+  }
+  return value.get<int>();
+}
+
 const StageCommand& CommandOf(const StageCommands& commands, const std::string& section) {
   const auto it = commands.find(section);
   FAQ_CHECK(it != commands.end(), "no command options for the pipeline section '{}'", section);
@@ -210,6 +223,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
     QuantizeRun r{RequireString(run, "name", f + ": quantize.runs[]"), common};
     for (const auto& [k, v] : run.items())
       if (k != "name") r.options[k] = v;
+    r.nproc = TakeNproc(r.options, f + ": quantize.runs[" + r.name + "]");
     r.flags = QuantizeFlags(r.options, quantize_options, f + ": quantize.runs[" + r.name + "]");
     c.quantize_runs.push_back(std::move(r));
   }
@@ -221,6 +235,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   }
   c.eval_options = eval;
   c.eval_options.erase("data");
+  c.eval_nproc = TakeNproc(c.eval_options, f + ": eval");
   for (const auto& [section, options] : {std::pair<const char*, const nlohmann::json&>{"regenerate", c.regenerate},
                                          {"judge", c.judge}, {"assemble", c.assemble}, {"eval", c.eval_options}})
     OptionsToFlags(options, CommandOf(c.commands, section), f + ": " + section);

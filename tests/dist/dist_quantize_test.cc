@@ -36,6 +36,10 @@ struct Case {
   bool whole_model_codes;     // false: layer 0 only (see above)
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.method << " w" << c.bits << ", " << c.nproc << " ranks, " << c.nsamples << " samples";
+}
+
 std::string Name(const ::testing::TestParamInfo<Case>& info) {
   return fmt::format("{}_w{}_{}ranks_{}samples", info.param.method, info.param.bits, info.param.nproc,
                      info.param.nsamples);
@@ -121,6 +125,28 @@ TEST_P(DistQuantize, RanksReproduceTheSingleProcessCheckpoint) {
   EXPECT_TRUE(fs::exists(out / "quant_report.json"));
   EXPECT_EQ(nlohmann::json::parse(ReadFile(out / "quant_report.json")).size(),
             nlohmann::json::parse(ReadFile(single / "quant_report.json")).size());
+}
+
+// AWQ's scale search runs on rank 0's share of the samples and its weights are broadcast:
+// every rank replays the same layer, so the model is as good as the single process's (its
+// search saw all samples: the scales differ a little) and the same tensors are replaced.
+TEST(DistQuantizeAwq, RankZerosSearchReachesEveryRank) {
+  if (testing::TorchrunPath().empty()) GTEST_SKIP() << "no torchrun beside FAQ_PYTHON (" << testing::PythonPath() << ")";
+  testing::TempDir tmp;
+  const Case c{"awq", 4, 2, 32, 0.01, false};
+  std::vector<std::string> single_argv = {testing::FaqBinary(), "--threads", "1"};
+  for (const auto& a : QuantizeArgs(c, tmp / "single")) single_argv.push_back(a);
+  const testing::CommandResult single = testing::Run(single_argv);
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const testing::CommandResult ranks = testing::RunFaqWithTorchrun(c.nproc, QuantizeArgs(c, tmp / "dist"));
+  ASSERT_EQ(ranks.exit_code, 0) << ranks.err;
+  const auto one = nlohmann::json::parse(testing::LastLine(single.out));
+  const auto two = nlohmann::json::parse(testing::LastLine(ranks.out));
+  EXPECT_GT(one.at("replaced").get<int64_t>(), 0);
+  EXPECT_EQ(two.at("replaced"), one.at("replaced"));
+  const double ppl_single = Perplexity(tmp / "single");
+  const double ppl_ranks = Perplexity(tmp / "dist");
+  EXPECT_NEAR(ppl_ranks / ppl_single, 1.0, c.ppl_tolerance) << ppl_ranks << " vs " << ppl_single;
 }
 
 // 64 samples over 3 ranks and 63 over 2 are uneven shares.

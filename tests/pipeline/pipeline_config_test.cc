@@ -69,6 +69,26 @@ TEST(PipelineConfigTest, ReadsStagesAndMergesRunOptions) {
   EXPECT_EQ(c.calibrations, (std::vector<std::string>{"base", "faq"}));
 }
 
+TEST(PipelineConfigTest, NprocIsTakenFromQuantizeRunsAndEvalNotPassedAsAFlag) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", kConfig);
+  const PipelineConfig c = LoadPipelineConfig(
+      dir / "p.yaml", {"quantize.options.nproc=2", "quantize.runs=[{name: w4, bits: 4, nproc: 3}, {name: w3, bits: 3}]",
+                       "eval.nproc=4"},
+      Specs(), Commands());
+  ASSERT_EQ(c.quantize_runs.size(), 2u);
+  EXPECT_EQ(c.quantize_runs[0].nproc, 3);  // the run's own wins over the section's options
+  EXPECT_EQ(c.quantize_runs[1].nproc, 2);
+  EXPECT_EQ(c.eval_nproc, 4);
+  EXPECT_FALSE(c.eval_options.contains("nproc"));
+  for (const auto& run : c.quantize_runs) {
+    EXPECT_EQ(std::find(run.flags.begin(), run.flags.end(), "--nproc"), run.flags.end());
+  }
+  EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"eval.nproc=0"}, Specs(), Commands()); })
+                .find("p.yaml: eval.nproc: expected a number of processes from 1 to 4096, got 0"),
+            std::string::npos);
+}
+
 TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   TempDir dir;
   WriteFileAtomic(dir / "p.yaml", kConfig);

@@ -113,5 +113,29 @@ TEST_F(PipelineStepsTest, AResultOfAChangedStepReadsStaleUntilMeasuredAgain) {
   EXPECT_EQ(Manifest()["steps"]["eval/fp/held"]["result"]["ppl"], measured["fp"]) << "fp was evaluated again";
 }
 
+TEST_F(PipelineStepsTest, NprocStepsRunUnderTorchrunOrAreRefusedWithoutIt) {
+  const std::vector<std::string> nproc{"--set", "quantize.options.nproc=2", "--set", "eval.nproc=2"};
+  std::vector<std::string> argv{"/usr/bin/env", "FAQ_TORCHRUN=" + (dir_ / "no-torchrun").string(),
+                                testing::FaqBinary(), "--threads", "1", "pipeline", "--config",
+                                (dir_ / "p.yaml").string(), "--from", "assemble", "--json"};
+  argv.insert(argv.end(), nproc.begin(), nproc.end());
+  const auto absent = testing::Run(argv);
+  EXPECT_EQ(absent.exit_code, 1) << absent.err;
+  EXPECT_NE(absent.err.find("step quantize/w4-base declares nproc: 2, but torchrun is absent (looked for " +
+                            (dir_ / "no-torchrun").string() + ")"),
+            std::string::npos)
+      << absent.err;
+  EXPECT_FALSE(fs::exists(dir_ / "run/manifest.json")) << "a step ran before torchrun was found missing";
+
+  const fs::path venv_torchrun = fs::path(testing::PythonPath()).parent_path() / "torchrun";
+  if (testing::PythonPath().empty() || !fs::exists(venv_torchrun)) GTEST_SKIP() << "no torchrun in the venv";
+  const auto r = Pipeline(nproc);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("quantize/w4-base: torchrun --nproc-per-node 2 faq quantize"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rank 1 of 2 joined the gloo process group"), std::string::npos) << r.err;
+  const nlohmann::json table = ParseJson(testing::LastLine(r.out), "nproc run")["table"][0];
+  EXPECT_TRUE(table["fp"].is_number() && table["base"].is_number()) << table.dump();
+}
+
 }  // namespace
 }  // namespace faq

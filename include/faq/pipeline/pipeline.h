@@ -19,6 +19,10 @@ struct PipelineOptions {
   std::string from;   // first stage to run ("" = regenerate)
   std::string until;  // last stage to run ("" = eval)
   std::string faq_binary;  // the executable for the stages (default: this one)
+  // torchrun, for steps that declare `nproc` above 1; empty when none was found (such a
+  // step is then refused before any step runs). `torchrun_searched` says where it was looked for.
+  std::string torchrun;
+  std::string torchrun_searched;
 };
 
 // Runs the configured pipeline; returns the results (eval table and per-step summaries)

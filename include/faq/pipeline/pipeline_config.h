@@ -48,6 +48,7 @@ struct QuantizeRun {
   std::string name;          // e.g. gptq-w4
   nlohmann::json options;    // `faq quantize` options, over the section's common `options`
   std::vector<std::string> flags;  // the same as checked `faq quantize` arguments
+  int nproc = 1;             // `nproc: N`: run data-parallel under torchrun with N processes
 };
 
 struct PipelineConfig {
@@ -65,6 +66,7 @@ struct PipelineConfig {
   // eval: named held-out sets and `faq eval ppl` options.
   std::map<std::string, std::string> eval_data;
   nlohmann::json eval_options = nlohmann::json::object();
+  int eval_nproc = 1;             // eval's `nproc: N` (torchrun)
   StageCommands commands;         // what the sections were checked against
 };
 
