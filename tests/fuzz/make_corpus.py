@@ -299,6 +299,74 @@ quantize:
     }
 
 
+def readme_quantize_yaml():
+    """The `faq quantize --config` example of README.md (its first ```yaml block)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\n") + len("```yaml\n")
+    return readme[start:readme.index("```", start)].encode()
+
+
+def seeds_quantize_yaml():
+    """The README's example, the YAML files of tests/cli/quantize_cli_test.cc, and each method's
+    own options."""
+    return {
+        "readme.yaml": readme_quantize_yaml(),
+        "cli_rules.yaml": b"method: rtn\nbits: 3\ngroup_size: 32\nformat: fake\n"
+                          b"modules:\n  - {pattern: 'mlp\\.down_proj$', bits: 8}\n"
+                          b"  - {pattern: 'layers\\.1\\.self_attn\\.o_proj', skip: true}\n",
+        "cli_every_key.yaml": b"method: gptaq\nbits: 4\ngroup_size: 32\ngptaq_exact: true\nmax_memory_mb: 4096\n"
+                              b"micro_batch: 2\nact_order: true\ndevice: cpu\ndtype: fp32\n",
+        "awq.yaml": b"method: awq\nbits: 4\ngroup-size: 64\nsym: false\nawq_grid: 10\nawq_duo_scaling: false\n"
+                    b"awq_clip: true\nawq_tokens: 512\nformat: awq\n",
+        "spqr.yaml": b"method: spqr\nbits: 3\nspqr_group_size: 16\nspqr_stat_bits: 3\nspqr_outlier_threshold: 0.2\n"
+                     b"spqr_damp: 1.0\ncalib_mode: per-record\nnsamples: 16\nseqlen: 256\n",
+        "transform_solver.yaml": b"method: awq+gptq\nbits: 4\ngroup_size: 128\ndamp: 0.01\nblock_size: 64\n"
+                                 b"true_sequential: true\nstatic_groups: true\noffload_dir: /tmp/act\n",
+        "mixed_rules.yaml": b"format: fake\nmodules:\n  - {pattern: 'down_proj', bits: 8, group_size: -1, sym: false}\n"
+                            b"  - pattern: '^model\\.layers\\.[0-9]+\\.mlp\\.'\n    skip: false\n",
+    }
+
+
+def packed_checkpoint_seed(out_dir, layer_prefix="model.layers.0.self_attn.k_proj"):
+    """config.json, a NUL, then a safetensors file with one packed linear of a checkpoint."""
+    from safetensors import safe_open
+    from safetensors.torch import save
+
+    with safe_open(str(Path(out_dir) / "model.safetensors"), "pt") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys() if k.startswith(layer_prefix + ".")}
+    return (Path(out_dir) / "config.json").read_bytes() + b"\0" + save(tensors, metadata={"format": "pt"})
+
+
+def seeds_gptq():
+    """Real checkpoints of the bundled tiny Qwen3 written by `faq quantize` (FAQ_BIN, default
+    build/faq): GPTQ 4/3/8-bit, per-channel, asymmetric (gptq_v2) and act-order, AWQ and SpQR;
+    one packed linear each. Calibration text is faq's own docs."""
+    import subprocess
+    import tempfile
+
+    faq = os.environ.get("FAQ_BIN", str(ROOT / "build" / "faq"))
+    runs = {
+        "gptq_w4_g32": ["--method", "rtn", "--bits", "4", "--group-size", "32"],
+        "gptq_w3_g32": ["--method", "rtn", "--bits", "3", "--group-size", "32"],
+        "gptq_w8_per_channel": ["--method", "rtn", "--bits", "8", "--group-size", "-1"],
+        "gptq_v2_w4_asym": ["--method", "rtn", "--bits", "4", "--group-size", "64", "--asym"],
+        "gptq_w4_act_order": ["--method", "gptq", "--bits", "4", "--group-size", "32", "--act-order"],
+        "awq_w4": ["--method", "awq", "--bits", "4", "--group-size", "32", "--format", "awq"],
+        "spqr_w3": ["--method", "spqr", "--bits", "3"],
+    }
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        calib = Path(tmp) / "calib.jsonl"
+        docs = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md"))]
+        calib.write_bytes(b"".join(dumps({"text": d}) for d in docs))
+        for name, args in runs.items():
+            dest = Path(tmp) / name
+            subprocess.run([faq, "quantize", "--model", str(TINY), "--calib", str(calib), "--nsamples", "8",
+                            "--seqlen", "128", "--out", str(dest), *args], check=True, capture_output=True)
+            out[f"{name}.bin"] = packed_checkpoint_seed(dest)
+    return out
+
+
 def seeds_model_reply():
     return {
         "reply_reasoning_content.json": dumps({
@@ -372,6 +440,8 @@ SEEDS = {
     "model_config_fuzz": seeds_model_config,
     "serve_request_fuzz": seeds_serve_request,
     "pipeline_yaml_fuzz": seeds_pipeline_yaml,
+    "quantize_yaml_fuzz": seeds_quantize_yaml,
+    "gptq_fuzz": seeds_gptq,
 }
 
 
