@@ -9,7 +9,12 @@
 namespace faq::cli {
 namespace {
 
-std::string Key(std::string k) { return YamlKey(k); }
+// A map key as an option name ('-' or '_'). A key that is a list or a map is an error naming the
+// place, not yaml-cpp's bare "bad conversion".
+std::string Key(const YAML::Node& key, const std::string& where) {
+  if (!key.IsScalar()) Fail("{}: expected an option name as key, got '{}'", where, YAML::Dump(key));
+  return YamlKey(key.Scalar());
+}
 
 // One YAML scalar as the option's value, or a faq::Error naming the file and key.
 OptionValue ReadValue(const OptionSpec& spec, const YAML::Node& n, const std::string& where) {
@@ -30,7 +35,7 @@ ModuleRule ParseRule(const YAML::Node& n, const std::string& where) {
   if (!n.IsMap()) Fail("{}: each entry of 'modules' must be a map with 'pattern'", where);
   ModuleRule r;
   for (const auto& kv : n) {
-    const std::string k = Key(kv.first.as<std::string>());
+    const std::string k = Key(kv.first, where);
     const std::string at = where + "." + k;
     auto value = [&](const char* flag) { return ReadValue(FindQuantizeOption(flag)->spec, kv.second, at); };
     if (k == "pattern") {
@@ -69,7 +74,7 @@ void ApplyQuantizeYaml(const std::filesystem::path& file, QuantizeParams& p, std
   }
   if (!root.IsMap()) Fail("{}: expected a map of options", file.string());
   for (const auto& kv : root) {
-    const std::string k = Key(kv.first.as<std::string>());
+    const std::string k = Key(kv.first, file.string());
     const std::string where = file.string() + ": " + k;
     if (k == "modules") {
       if (!kv.second.IsSequence()) Fail("{}: expected a list of module rules", where);

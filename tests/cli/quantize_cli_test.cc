@@ -95,6 +95,10 @@ TEST_F(QuantizeCli, OptionsAreCheckedBeforeAnyWork) {
     std::string message;
   };
   WriteFileAtomic(dir_ / "rule9.yaml", "format: fake\nmodules:\n  - {pattern: \'down_proj\', bits: 9}\n");
+  // Keys that are lists or maps (found by quantize_yaml_fuzz): yaml-cpp's "bad conversion" escaped
+  // without the file or the key.
+  WriteFileAtomic(dir_ / "listkey.yaml", "[bits]: 4\n");
+  WriteFileAtomic(dir_ / "mapkey.yaml", "format: fake\nmodules:\n  - pattern: down_proj\n    {bits: 4}: 8\n");
   const std::vector<Case> cases = {
       {{"--method", "gptq", "--gptaq-alpha", "0.5"}, 2, "--gptaq-alpha does not apply to method 'gptq'"},
       {{"--method", "rtn", "--damp", "0.1"}, 2, "--damp does not apply to method 'rtn'"},
@@ -106,6 +110,8 @@ TEST_F(QuantizeCli, OptionsAreCheckedBeforeAnyWork) {
       {{"--dtype", "int8"}, 2, "--dtype: expected auto, fp32, bf16 or fp16"},
       {{"--method", "gptq+rtn"}, 2, "'gptq' has no transform"},
       {{"--config", (dir_ / "rule9.yaml").string()}, 1, "modules[0].bits: expected 2, 3, 4 or 8, got '9'"},
+      {{"--config", (dir_ / "listkey.yaml").string()}, 1, "listkey.yaml: expected an option name as key"},
+      {{"--config", (dir_ / "mapkey.yaml").string()}, 1, "mapkey.yaml: modules[0]: expected an option name as key"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = c.args;

@@ -324,6 +324,9 @@ def seeds_quantize_yaml():
                                  b"true_sequential: true\nstatic_groups: true\noffload_dir: /tmp/act\n",
         "mixed_rules.yaml": b"format: fake\nmodules:\n  - {pattern: 'down_proj', bits: 8, group_size: -1, sym: false}\n"
                             b"  - pattern: '^model\\.layers\\.[0-9]+\\.mlp\\.'\n    skip: false\n",
+        # Regression: keys that are maps or lists escaped as yaml-cpp's bad conversion.
+        "regression_list_key.yaml": b"[bits]: 4\n",
+        "regression_map_key.yaml": b"format: fake\nmodules:\n  - pattern: down_proj\n    {bits: 4}: 8\n",
     }
 
 
