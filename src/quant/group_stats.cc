@@ -27,9 +27,11 @@ void GroupStats::Add(const at::Tensor& x, const at::Tensor& x_fp) {
   if (m == 0) return;
   if (hessian_) hessian_->Add(rows, x_fp);
   if (request_.abs_mean) {
+    // fp32 per micro-batch, float64 across them: see HessianAccumulator.
     at::Tensor sum = rows.abs().sum(0, /*keepdim=*/false, at::kFloat);
-    abs_sum_ = abs_sum_.defined() ? abs_sum_ + sum : sum;
-    abs_mean_ = abs_sum_ / static_cast<double>(rows_ + m);
+    if (!abs_sum_.defined()) abs_sum_ = at::zeros({columns_}, sum.options().dtype(at::kDouble));
+    abs_sum_.add_(sum);
+    abs_mean_ = (abs_sum_ / static_cast<double>(rows_ + m)).to(at::kFloat);
   }
   if (sample_kept_ < request_.sample_rows) {
     const int64_t stride = std::max<int64_t>(1, request_.sample_stride);
@@ -51,9 +53,9 @@ void GroupStats::AllReduce(const dist::Communicator& comm, at::Device device, st
   comm.AllReduceSum(rows, fmt::format("{} row counts", what));
   const auto total = static_cast<int64_t>(rows.item<double>());
   if (request_.abs_mean) {
-    if (!abs_sum_.defined()) abs_sum_ = at::zeros({columns_}, at::TensorOptions(at::kFloat).device(device));
+    if (!abs_sum_.defined()) abs_sum_ = at::zeros({columns_}, at::TensorOptions(at::kDouble).device(device));
     comm.AllReduceSum(abs_sum_, fmt::format("{} sums of |x|", what));
-    abs_mean_ = total > 0 ? abs_sum_ / static_cast<double>(total) : at::Tensor();
+    abs_mean_ = total > 0 ? (abs_sum_ / static_cast<double>(total)).to(at::kFloat) : at::Tensor();
   }
   rows_ = total;
 }

@@ -1,61 +1,81 @@
-// HessianAccumulator: running-average rank-k updates on the inputs' device.
+// HessianAccumulator: fp32 rank-k products summed in float64 on the inputs' device.
 #include "faq/quant/hessian.h"
 
 #include <ATen/ATen.h>
-
-#include <cmath>
 
 #include "faq/quant/cuda_ops.h"
 #include "faq/util/error.h"
 
 namespace faq {
+namespace {
+
+// xᵀx of one Add in fp32: the same bits whichever process computes it (at one thread count).
+at::Tensor Product(const at::Tensor& x) {
+  if (!x.is_cuda()) return at::mm(x.t(), x);
+  at::Tensor out = at::zeros({x.size(1), x.size(1)}, x.options());
+  HessianUpdateCuda(out, x, /*keep=*/0.0, /*scale=*/1.0);
+  return out;
+}
+
+}  // namespace
 
 HessianAccumulator::HessianAccumulator(int64_t columns, bool asymmetric)
     : columns_(columns), asymmetric_(asymmetric) {}
 
 void HessianAccumulator::Add(const at::Tensor& x_in, const at::Tensor& x_fp_in) {
-  at::Tensor x = x_in.reshape({-1, columns_}).to(at::kFloat);
+  FAQ_CHECK(!h_.defined(), "rows added to a Hessian that was already read");
+  at::Tensor x = x_in.reshape({-1, columns_}).to(at::kFloat).contiguous();
   const int64_t m = x.size(0);
   if (m == 0) return;
-  if (!h_.defined()) {  // the statistics live where the inputs do
-    h_ = at::zeros({columns_, columns_}, x.options());
-    if (asymmetric_) dxxt_ = at::zeros({columns_, columns_}, x.options());
+  if (!h_sum_.defined()) {  // the statistics live where the inputs do
+    h_sum_ = at::zeros({columns_, columns_}, x.options().dtype(at::kDouble));
+    if (asymmetric_) dxxt_sum_ = at::zeros_like(h_sum_);
   }
-  FAQ_CHECK(x.device() == h_.device(), "inputs on {} added to a Hessian on {}", x.device().str(), h_.device().str());
-  const double keep = static_cast<double>(rows_) / static_cast<double>(rows_ + m);
+  FAQ_CHECK(x.device() == h_sum_.device(), "inputs on {} added to a Hessian on {}", x.device().str(),
+            h_sum_.device().str());
   rows_ += m;
-  const double scale = 2.0 / static_cast<double>(rows_);
-  // H ← keep·H + (2/n)·xᵀx: one GEMM-rate update (BLAS on the CPU, faq's kernel on a GPU).
-  if (x.is_cuda()) {
-    HessianUpdateCuda(h_, x, keep, scale);
-  } else {
-    h_.addmm_(x.t(), x, keep, scale);
-  }
-  if (dxxt_.defined()) {
+  h_sum_.add_(Product(x));
+  if (dxxt_sum_.defined()) {
     FAQ_CHECK(x_fp_in.defined(), "GPTAQ statistics need the full-precision inputs");
     at::Tensor x_fp = x_fp_in.reshape({-1, columns_}).to(at::kFloat);
     FAQ_CHECK(x_fp.size(0) == m, "full-precision rows {} != quantized rows {}", x_fp.size(0), m);
-    dxxt_.addmm_((x_fp - x).t(), x, keep, scale);
+    dxxt_sum_.add_(at::mm((x_fp - x).t(), x));
   }
 }
 
 void HessianAccumulator::AllReduce(const dist::Communicator& comm, at::Device device, std::string_view what) {
   if (!comm.distributed()) return;
-  if (!h_.defined()) {
-    h_ = at::zeros({columns_, columns_}, at::TensorOptions(at::kFloat).device(device));
-    if (asymmetric_) dxxt_ = at::zeros_like(h_);
+  FAQ_CHECK(!h_.defined(), "{}: a Hessian that was already read cannot be all-reduced", what);
+  if (!h_sum_.defined()) {
+    h_sum_ = at::zeros({columns_, columns_}, at::TensorOptions(at::kDouble).device(device));
+    if (asymmetric_) dxxt_sum_ = at::zeros_like(h_sum_);
   }
-  // Σ_r n_r·H_r / Σ_r n_r: the running averages weighted by the rows behind them.
-  at::Tensor rows = at::full({1}, static_cast<double>(rows_), at::TensorOptions(at::kDouble).device(h_.device()));
+  at::Tensor rows = at::full({1}, static_cast<double>(rows_), at::TensorOptions(at::kDouble).device(h_sum_.device()));
   comm.AllReduceSum(rows, fmt::format("{} row counts", what));
-  const auto total = static_cast<int64_t>(rows.item<double>());
-  for (at::Tensor* t : {&h_, &dxxt_}) {
-    if (!t->defined()) continue;
-    t->mul_(static_cast<double>(rows_));
-    comm.AllReduceSum(*t, fmt::format("{} {}", what, t == &h_ ? "Hessian" : "ΔXXᵀ"));
-    if (total > 0) t->div_(static_cast<double>(total));
+  rows_ = static_cast<int64_t>(rows.item<double>());
+  comm.AllReduceSum(h_sum_, fmt::format("{} Hessian", what));
+  if (dxxt_sum_.defined()) comm.AllReduceSum(dxxt_sum_, fmt::format("{} ΔXXᵀ", what));
+}
+
+void HessianAccumulator::Average() const {
+  if (!h_sum_.defined()) return;  // no rows, or already averaged
+  const double scale = rows_ > 0 ? 2.0 / static_cast<double>(rows_) : 0.0;
+  h_ = h_sum_.mul_(scale).to(at::kFloat);
+  h_sum_ = at::Tensor();
+  if (dxxt_sum_.defined()) {
+    dxxt_ = dxxt_sum_.mul_(scale).to(at::kFloat);
+    dxxt_sum_ = at::Tensor();
   }
-  rows_ = total;
+}
+
+const at::Tensor& HessianAccumulator::H() const {
+  Average();
+  return h_;
+}
+
+const at::Tensor& HessianAccumulator::DXXT() const {
+  Average();
+  return dxxt_;
 }
 
 }  // namespace faq

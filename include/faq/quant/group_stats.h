@@ -33,7 +33,7 @@ class GroupStats {
   void Add(const at::Tensor& x, const at::Tensor& x_fp = {});
 
   // Data-parallel: turns this rank's statistics into those of every rank's rows together
-  // (row-weighted averages of H, ΔXXᵀ and mean |x|). The input sample stays this rank's own:
+  // (float64 sums of H, ΔXXᵀ and |x|, and the row counts). The input sample stays this rank's own:
   // what a search decides on rank 0 is broadcast by the layer loop. Every rank must call it.
   void AllReduce(const dist::Communicator& comm, at::Device device, std::string_view what);
 
@@ -53,7 +53,7 @@ class GroupStats {
   StatsRequest request_;
   int64_t rows_ = 0;
   std::optional<HessianAccumulator> hessian_;
-  at::Tensor abs_sum_;
+  at::Tensor abs_sum_;  // float64
   at::Tensor abs_mean_;
   std::vector<at::Tensor> sample_parts_;
   int64_t sample_kept_ = 0;
