@@ -19,8 +19,9 @@ nlohmann::json ResultsTable(const PipelineConfig& config, const RunManifest& man
                             const std::function<bool(const std::string&)>& is_current) {
   nlohmann::json table = nlohmann::json::array();
   for (const auto& [data_name, data] : config.eval_data) {
-    const auto ppl = [&](const std::string& model) -> nlohmann::json {
-      const std::string step = EvalStepName(model, data_name);
+    // Init-captures, not the binding itself: clang before 16 cannot capture structured bindings.
+    const auto ppl = [&manifest, &is_current, &set = data_name](const std::string& model) -> nlohmann::json {
+      const std::string step = EvalStepName(model, set);
       const auto& r = manifest.Result(step);
       if (!r.is_object() || !r.contains("ppl")) return nullptr;
       return is_current(step) ? r["ppl"] : nlohmann::json(kStaleCell);
