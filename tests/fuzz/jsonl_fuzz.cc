@@ -1,7 +1,5 @@
 // Fuzzes the JSONL readers (line splitting, JSON parsing, record validation of token
 // streams): arbitrary bytes must give records or faq::Error, never a crash.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -10,13 +8,10 @@
 #include "faq/eval/token_source.h"
 #include "faq/io/jsonl.h"
 #include "faq/util/error.h"
+#include "fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/faq-jsonl-fuzz-" + std::to_string(::getpid()) + ".jsonl";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string& path = faq::fuzz::WriteFuzzInput("jsonl", ".jsonl", data, size);
   try {
     faq::JsonlReader reader(path);
     while (auto record = reader.Next()) {

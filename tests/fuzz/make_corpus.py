@@ -254,22 +254,7 @@ def seeds_pipeline_yaml():
     quantize runs over common options, anchors and aliases, an empty document."""
     return {
         "demo.yaml": (ROOT / "configs" / "demo.yaml").read_bytes(),
-        "flow_style.yaml": b"""run_dir: out/run
-target: models/t
-seeds: seeds.jsonl
-servers:
-  elder: {model: models/e, max_batch: 4}
-regenerate: {endpoint: "serve:elder", n: 3, temperature: 0.6, no_cot: false}
-judge: {endpoint: "serve:elder", mode: score}
-quantize:
-  options: {method: gptq, group_size: 32}
-  runs:
-    - {name: w4, bits: 4}
-    - {name: w3, bits: 3, act_order: true}
-eval:
-  data: {chat: held.jsonl}
-  seqlen: 256
-""",
+        "flow_style.yaml": (ROOT / "tests" / "pipeline" / "data" / "flow_style.yaml").read_bytes(),
         "remote_endpoint.yaml": b"""target: models/tiny-qwen3-target
 seeds: 'seeds.jsonl'
 regenerate:

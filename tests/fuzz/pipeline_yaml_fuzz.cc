@@ -2,8 +2,6 @@
 // PipelineConfig or faq::Error (never a YAML or JSON library exception), and an accepted
 // config must hold what the runner relies on: a target and seeds, named quantize runs with
 // checked flags, and every stage section turning into command-line flags.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +11,7 @@
 
 #include "faq/pipeline/pipeline_config.h"
 #include "faq/util/error.h"
+#include "fuzz_input_file.h"
 
 namespace {
 
@@ -82,11 +81,7 @@ void CheckAccepted(const faq::PipelineConfig& c) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/faq-pipeline-yaml-fuzz-" + std::to_string(::getpid()) + ".yaml";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string& path = faq::fuzz::WriteFuzzInput("pipeline-yaml", ".yaml", data, size);
   try {
     CheckAccepted(faq::LoadPipelineConfig(path, {}, QuantizeSpecs(), Commands()));
   } catch (const faq::Error&) {

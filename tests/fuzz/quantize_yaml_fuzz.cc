@@ -3,8 +3,6 @@
 // work: options from the table, module rules, the method built from its options, options
 // checked against the method, and the rules applied to the bundled tiny Qwen3's linears.
 // Every failure must be a faq::Error (UsageError included), never a YAML library exception.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +17,7 @@
 #include "faq/quant/method.h"
 #include "faq/quant/quantize_options.h"
 #include "faq/util/error.h"
+#include "fuzz_input_file.h"
 #include "quant/layer_plan.h"
 
 #ifndef FAQ_SOURCE_DIR
@@ -49,11 +48,7 @@ void CheckAsTheCommandDoes(const faq::QuantizeParams& p, const std::set<std::str
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/faq-quantize-yaml-fuzz-" + std::to_string(::getpid()) + ".yaml";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string& path = faq::fuzz::WriteFuzzInput("quantize-yaml", ".yaml", data, size);
   try {
     faq::QuantizeParams p;
     std::set<std::string> given;

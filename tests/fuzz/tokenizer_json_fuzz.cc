@@ -1,8 +1,6 @@
 // libFuzzer target: the input is a whole tokenizer.json. Loading it must give a tokenizer or
 // faq::Error; a tokenizer that loads must then encode a few fixed texts into ids inside its
 // vocabulary and decode those ids (and the first ids of its vocabulary) without crashing.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +12,7 @@
 
 #include "faq/tokenizer/tokenizer.h"
 #include "faq/util/error.h"
+#include "fuzz_input_file.h"
 
 namespace {
 
@@ -70,11 +69,7 @@ void Exercise(const faq::Tokenizer& tok) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/faq-tokenizer-json-fuzz-" + std::to_string(::getpid()) + ".json";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string& path = faq::fuzz::WriteFuzzInput("tokenizer-json", ".json", data, size);
   try {
     const auto tok = faq::LoadHfTokenizer(path, faq::TokenizerConfig{});
     Exercise(*tok);

@@ -22,7 +22,7 @@ const std::vector<OptionSpec>& Specs() {
   return specs;
 }
 
-// The options of the commands kConfig's sections configure, declared as faq's parser
+// The options of the commands FlowStyleConfig()'s sections configure, declared as faq's parser
 // declares them (the binary reads the real ones from its own registration).
 const StageCommands& Commands() {
   static const StageCommands commands{
@@ -36,26 +36,15 @@ const StageCommands& Commands() {
   return commands;
 }
 
-constexpr char kConfig[] = R"(run_dir: out/run
-target: models/t
-seeds: seeds.jsonl
-servers:
-  elder: {model: models/e, max_batch: 4}
-regenerate: {endpoint: "serve:elder", n: 3, temperature: 0.6, no_cot: false}
-judge: {endpoint: "serve:elder", mode: score}
-quantize:
-  options: {method: gptq, group_size: 32}
-  runs:
-    - {name: w4, bits: 4}
-    - {name: w3, bits: 3, act_order: true}
-eval:
-  data: {chat: held.jsonl}
-  seqlen: 256
-)";
+// A config in flow style, shared with the fuzz corpus (tests/fuzz/make_corpus.py).
+const std::string& FlowStyleConfig() {
+  static const std::string text = ReadFile(testing::SourceDir() / "tests/pipeline/data/flow_style.yaml");
+  return text;
+}
 
 TEST(PipelineConfigTest, ReadsStagesAndMergesRunOptions) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   const PipelineConfig c = LoadPipelineConfig(dir / "p.yaml", {}, Specs(), Commands());
   EXPECT_EQ(c.run_dir, "out/run");
   ASSERT_EQ(c.servers.size(), 1u);
@@ -71,7 +60,7 @@ TEST(PipelineConfigTest, ReadsStagesAndMergesRunOptions) {
 
 TEST(PipelineConfigTest, NprocIsTakenFromQuantizeRunsAndEvalNotPassedAsAFlag) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   const PipelineConfig c = LoadPipelineConfig(
       dir / "p.yaml", {"quantize.options.nproc=2", "quantize.runs=[{name: w4, bits: 4, nproc: 3}, {name: w3, bits: 3}]",
                        "eval.nproc=4"},
@@ -91,7 +80,7 @@ TEST(PipelineConfigTest, NprocIsTakenFromQuantizeRunsAndEvalNotPassedAsAFlag) {
 
 TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   const PipelineConfig c = LoadPipelineConfig(
       dir / "p.yaml", {"regenerate.n=5", "judge.no_judge=true", "eval.data.wiki=w.raw", "run_dir=elsewhere"}, Specs(), Commands());
   EXPECT_EQ(c.regenerate["n"], 5);
@@ -124,7 +113,7 @@ TEST(PipelineConfigTest, FlagsFollowTheLongOptionNamesAndFalseIsNeverDropped) {
 
 TEST(PipelineConfigTest, AFalseForAnOptionThatTakesAValueIsRefusedAtLoad) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   for (const char* set : {"eval.max_windows=false", "regenerate.temperature=false", "servers.elder.max_batch=false",
                           "judge.no_judge=7"}) {
     const std::string key = std::string(set).substr(0, std::string(set).find('='));
@@ -139,7 +128,7 @@ TEST(PipelineConfigTest, AFalseForAnOptionThatTakesAValueIsRefusedAtLoad) {
 // runs: a typo, or an option the pipeline sets itself, names the file and the key.
 TEST(PipelineConfigTest, StageSectionKeysAreCheckedAtLoad) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   const std::vector<std::pair<std::string, std::string>> cases{
       {"eval.max_windws=5", "p.yaml: eval.max_windws: not an option of faq eval ppl (`faq eval ppl --help` lists them)"},
       {"regenerate.temprature=0.3", "p.yaml: regenerate.temprature: not an option of faq regenerate"},
@@ -198,7 +187,7 @@ TEST(PipelineConfigTest, MalformedValuesAreErrorsNamingTheFile) {
 
 TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   const PipelineConfig c =
       LoadPipelineConfig(dir / "p.yaml", {"quantize.options.sym=false", "quantize.options.damp=0.02"}, Specs(), Commands());
   const auto& flags = c.quantize_runs[1].flags;
@@ -217,7 +206,7 @@ TEST(PipelineConfigTest, QuantizeOptionsBecomeCheckedFlagsAndFalseNegates) {
 
 TEST(PipelineConfigTest, QuantizeOptionsAreCheckedAtLoad) {
   TempDir dir;
-  WriteFileAtomic(dir / "p.yaml", kConfig);
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
   EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"quantize.options.group_size=0"}, Specs(), Commands()); })
                 .find("quantize.runs[w4].group_size: expected a positive group size or -1 (per channel), got '0'"),
             std::string::npos);

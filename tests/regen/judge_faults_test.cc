@@ -38,16 +38,10 @@ JudgeRun RunJudgeAgainst(JudgeMode mode, std::optional<Fault> fault) {
   if (fault) server.FailEveryFirstAttempt(*fault);
   testing::TempDir dir;
   WriteJudgeInput(dir / "candidates.jsonl");
-  JudgeOptions o;
-  o.endpoints = {server.base_url()};
-  o.model = "judge";
-  o.candidates = dir / "candidates.jsonl";
-  o.out = dir / "judged.jsonl";
-  o.mode = mode;
+  JudgeOptions o = testing::JudgeOptionsFor(server.base_url(), dir.path(), mode);
   o.concurrency = 2;
   o.retries = 2;
   o.timeout_s = kTimeoutSeconds;
-  o.backoff_base_s = 0.01;
   JudgeRun run;
   run.summary = RunJudge(o);
   run.records = testing::ReadRecords(o.out);

@@ -12,16 +12,7 @@ using testing::FakeOpenAiServer;
 using testing::WriteCandidates;
 
 JudgeOptions Options(const FakeOpenAiServer& server, const testing::TempDir& dir, JudgeMode mode = JudgeMode::kScore) {
-  JudgeOptions o;
-  o.endpoints = {server.base_url()};
-  o.model = "judge";
-  o.candidates = dir / "candidates.jsonl";
-  o.out = dir / "judged.jsonl";
-  o.mode = mode;
-  o.concurrency = 4;
-  o.timeout_s = 5;
-  o.backoff_base_s = 0.01;
-  return o;
+  return testing::JudgeOptionsFor(server.base_url(), dir.path(), mode);
 }
 
 std::map<std::string, Json> ById(const std::filesystem::path& path) {

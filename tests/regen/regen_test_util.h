@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "faq/io/jsonl.h"
+#include "faq/regen/judge.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
 
@@ -37,6 +38,21 @@ inline void WriteCandidates(const std::filesystem::path& path, const std::vector
             "\n";
   }
   WriteFileAtomic(path, text);
+}
+
+// Judge options for candidates.jsonl -> judged.jsonl in `dir`, against one endpoint.
+inline JudgeOptions JudgeOptionsFor(const std::string& base_url, const std::filesystem::path& dir,
+                                    JudgeMode mode = JudgeMode::kScore) {
+  JudgeOptions o;
+  o.endpoints = {base_url};
+  o.model = "judge";
+  o.candidates = dir / "candidates.jsonl";
+  o.out = dir / "judged.jsonl";
+  o.mode = mode;
+  o.concurrency = 4;
+  o.timeout_s = 5;
+  o.backoff_base_s = 0.01;
+  return o;
 }
 
 inline std::vector<Json> ReadRecords(const std::filesystem::path& path) {
