@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -73,6 +75,9 @@ int Main(int argc, char** argv) {
     std::cout << app.help();
     return kExitOk;
   }
+  // The processes faq starts (pipeline stages, their servers, torchrun ranks) default to
+  // OMP_NUM_THREADS: an explicit --threads reaches them that way.
+  if (threads > 0) setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
   SetUpThreads(threads, argv);
   return run();
 }

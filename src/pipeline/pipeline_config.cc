@@ -74,7 +74,11 @@ void ApplyOverride(nlohmann::json& doc, const std::string& assignment) {
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
-  *node = YamlToJson(YAML::Load(assignment.substr(eq + 1)));
+  try {
+    *node = YamlToJson(YAML::Load(assignment.substr(eq + 1)));
+  } catch (const YAML::Exception& e) {
+    throw UsageError("--set " + assignment + ": the value is not YAML (" + e.msg + ")");
+  }
 }
 
 std::string RequireString(const nlohmann::json& doc, const std::string& key, const std::string& file) {
@@ -210,6 +214,9 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   c.assemble = Section(doc, "assemble", f);
   const nlohmann::json quantize = Section(doc, "quantize", f);
   if (quantize.contains("calibrations")) {
+    if (!quantize["calibrations"].is_array() || quantize["calibrations"].empty())
+      throw Error(f + ": quantize.calibrations must be a non-empty list of \"base\" and/or \"faq\", got " +
+                  quantize["calibrations"].dump());
     c.calibrations.clear();
     for (const auto& name : quantize["calibrations"]) {
       if (!name.is_string() || (name != "base" && name != "faq"))

@@ -93,6 +93,27 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"target.x=1"}, Specs(), Commands()); })
                 .find("'x' is under a value that is not a map"),
             std::string::npos);
+  // A value that is not YAML is the command line's fault: a usage error naming the assignment.
+  try {
+    LoadPipelineConfig(dir / "p.yaml", {"regenerate.stop=["}, Specs(), Commands());
+    ADD_FAILURE() << "an unparseable --set value was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--set regenerate.stop=["), std::string::npos) << e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not a usage error: " << e.what();
+  }
+}
+
+TEST(PipelineConfigTest, QuantizeCalibrationsMustNameAtLeastOneSet) {
+  TempDir dir;
+  for (const char* value : {"[]", "faq", "{a: 1}"}) {
+    const std::string text = std::string(FlowStyleConfig()).replace(FlowStyleConfig().find("quantize:\n"), 10,
+                                                                    std::string("quantize:\n  calibrations: ") + value + "\n");
+    WriteFileAtomic(dir / "p.yaml", text);
+    EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {}, Specs(), Commands()); }).find("quantize.calibrations"),
+              std::string::npos)
+        << value;
+  }
 }
 
 TEST(PipelineConfigTest, FlagsFollowTheLongOptionNamesAndFalseIsNeverDropped) {

@@ -49,9 +49,9 @@ eval:
   }
 
   // `faq pipeline` from the assemble stage, with --set overrides and other arguments.
-  testing::CommandResult Pipeline(const std::vector<std::string>& extra) const {
-    std::vector<std::string> argv{testing::FaqBinary(), "--threads", "1", "pipeline", "--config", (dir_ / "p.yaml").string(),
-                                  "--from", "assemble", "--json"};
+  testing::CommandResult Pipeline(const std::vector<std::string>& extra, const std::string& log_level = "info") const {
+    std::vector<std::string> argv{"/usr/bin/env", "FAQ_LOG_LEVEL=" + log_level, testing::FaqBinary(), "--threads", "1",
+                                  "pipeline", "--config", (dir_ / "p.yaml").string(), "--from", "assemble", "--json"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return testing::Run(argv);
   }
@@ -60,6 +60,19 @@ eval:
 
   TempDir dir_;
 };
+
+// `faq --threads N pipeline`: every stage computes on N threads too, not on its own default.
+TEST_F(PipelineStepsTest, ThreadsReachEveryStage) {
+  const auto r = Pipeline({}, "debug");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = r.err.find(text); at != std::string::npos; at = r.err.find(text, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_GE(count(" tensor threads on "), 4u) << r.err;  // the pipeline, then assemble, quantize and eval
+  EXPECT_EQ(count("] 1 tensor threads on "), count(" tensor threads on ")) << r.err;
+}
 
 TEST_F(PipelineStepsTest, SymFalseReachesTheQuantizeStepAndTheCheckpoint) {
   const auto r = Pipeline({"--set", "quantize.options.sym=false", "--until", "quantize"});

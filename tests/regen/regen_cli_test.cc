@@ -129,5 +129,22 @@ TEST(JudgeCli, ScoresThroughTheBinaryAndNoJudgeNeedsNoEndpoint) {
   EXPECT_EQ(r.exit_code, 2) << r.err;  // no endpoint and no --no-judge
 }
 
+// Client settings that cannot work are refused when parsed, before any request.
+TEST(JudgeCli, ClientSettingsOutOfRangeAreUsageErrors) {
+  testing::TempDir dir;
+  testing::WriteCandidates(dir / "candidates.jsonl", {{"a", 0, "x"}});
+  for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--timeout", "0"}, {"--timeout", "-1"}, {"--backoff", "-0.5"}}) {
+    for (const char* command : {"judge", "regenerate"}) {
+      const bool judge = std::string(command) == "judge";
+      auto r = testing::Run({testing::FaqBinary(), command, "--endpoint", "http://127.0.0.1:1/v1", "--model", "m",
+                             judge ? "--candidates" : "--seeds", (dir / "candidates.jsonl").string(), "--out",
+                             (dir / "x.jsonl").string(), option, value});
+      EXPECT_EQ(r.exit_code, 2) << command << " " << option << " " << value << ": " << r.err;
+      EXPECT_NE(r.err.find(option), std::string::npos) << r.err;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace faq
