@@ -5,7 +5,7 @@ JOBS    ?= $(shell nproc)
 PYTHON  := .venv/bin/python
 CMAKE_ARGS ?=
 
-.PHONY: all setup configure build test demo bench clean
+.PHONY: all setup configure build test demo bench clean real-model
 
 all: build
 
@@ -20,8 +20,13 @@ configure: setup $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# The real-model tests (label `real`) need SmolLM2-135M-Instruct in the cache: fetched first.
+test: build real-model
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# SmolLM2-135M-Instruct as a Hugging Face directory in ${FAQ_CACHE:-~/.cache/faq} (tools/real_model.sh).
+real-model: setup
+	tools/real_model.sh
 
 # The demo needs the binary and the data generator only, not the test suite.
 demo: configure

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 TORCH_VERSION=2.15.0   # CUDA 13 build on PyPI: matches the CUDA 13 toolkit's nvcc
 PY_REFS=(numpy==2.4.6 safetensors==0.8.0 tokenizers==0.23.3 jinja2==3.1.6 transformers==5.23.0)
+PY_REAL=(gguf==0.19.0 accelerate==1.16.0)  # transformers' GGUF loader (tools/real_model.sh)
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git time
   python3 python3-venv
@@ -36,6 +37,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 want=("torch==$TORCH_VERSION" "${PY_REFS[@]}")
+want+=("${PY_REAL[@]}")
 if ! "$VENV/bin/python" - "${want[@]}" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
