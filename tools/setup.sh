@@ -38,11 +38,13 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 want=("torch==$TORCH_VERSION" "${PY_REFS[@]}")
 want+=("${PY_REAL[@]}")
+want+=("lm-eval[api,hf]==0.4.13")  # lm-evaluation-harness: LAMBADA through `faq serve` and its own HF backend
 if ! "$VENV/bin/python" - "${want[@]}" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
 for spec in sys.argv[1:]:
     name, ver = spec.split("==")
+    name = name.split("[")[0]  # extras are not part of the distribution's name
     if version(name) != ver:
         sys.exit(1)
 PY
