@@ -134,6 +134,25 @@ bool ModelConfig::IsSparseLayer(int64_t i) const {
   return (i + 1) % decoder_sparse_step == 0;
 }
 
+// Sizes the model's tensors and caches are built from: a zero or negative one would fail
+// later, far from config.json, or allocate nothing and compute garbage.
+void CheckSizes(const ModelConfig& c, std::string_view label) {
+  if (c.max_position_embeddings <= 0)
+    Fail("{}: max_position_embeddings must be positive, got {}", label, c.max_position_embeddings);
+  if (c.arch != Architecture::kQwen3Moe && c.intermediate_size <= 0)
+    Fail("{}: intermediate_size must be positive, got {}", label, c.intermediate_size);
+  if (c.arch == Architecture::kQwen3Moe) {
+    if (c.intermediate_size < 0) Fail("{}: intermediate_size must not be negative, got {}", label, c.intermediate_size);
+    if (c.moe_intermediate_size <= 0)
+      Fail("{}: moe_intermediate_size must be positive, got {}", label, c.moe_intermediate_size);
+    if (c.num_experts <= 0 || c.num_experts_per_tok <= 0 || c.num_experts_per_tok > c.num_experts)
+      Fail("{}: num_experts_per_tok ({}) must be between 1 and num_experts ({})", label, c.num_experts_per_tok,
+           c.num_experts);
+  }
+  if (!(c.rms_norm_eps > 0)) Fail("{}: rms_norm_eps must be positive, got {}", label, c.rms_norm_eps);
+  if (!(c.rope_theta > 0)) Fail("{}: rope_theta must be positive, got {}", label, c.rope_theta);
+}
+
 ModelConfig ParseModelConfig(const nlohmann::json& config, std::string_view label) {
   if (!config.is_object()) Fail("{}: expected a JSON object", label);
   Fields f(config, label);
@@ -198,6 +217,7 @@ ModelConfig ParseModelConfig(const nlohmann::json& config, std::string_view labe
       break;
   }
   c.intermediate_size = c.arch == Architecture::kQwen3Moe ? f.Int("intermediate_size", 0) : f.Int("intermediate_size");
+  CheckSizes(c, label);
   c.eos_token_ids = f.IntList("eos_token_id");
   c.bos_token_id = f.Int("bos_token_id", -1);
   return c;

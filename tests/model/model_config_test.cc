@@ -101,5 +101,19 @@ TEST(ModelConfig, MalformedValuesAreErrorsNamingTheField) {
   EXPECT_NE(ErrorOf(j).find("'rope_theta' must be a number"), std::string::npos) << ErrorOf(j);
 }
 
+TEST(ModelConfig, SizesMustBePositive) {
+  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"max_position_embeddings", 0}, {"intermediate_size", -1}, {"intermediate_size", 0}, {"rms_norm_eps", 0},
+           {"rms_norm_eps", -1e-6}, {"rope_theta", 0}}) {
+    for (const char* arch : {"llama", "qwen3"}) {
+      auto j = TinyModelConfig(arch);
+      j[field] = value;
+      if (field == "rope_theta") j.erase("rope_parameters");
+      EXPECT_NE(ErrorOf(j).find(field + " must be positive"), std::string::npos) << arch << " " << field << "=" << value
+                                                                                  << ": " << ErrorOf(j);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace faq
