@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 
 #include "faq/util/error.h"
@@ -33,8 +34,11 @@ nlohmann::json ScalarToJson(const std::string& text, bool quoted) {
   if (text == "false" || text == "False") return false;
   if (text == "null" || text == "~" || text.empty()) return nullptr;
   char* end = nullptr;
+  errno = 0;
   const long long i = std::strtoll(text.c_str(), &end, 10);
-  if (end && *end == '\0') return i;
+  // An integer past 64 bits stays as written: strtoll would clamp it to another number, and
+  // the stage's own parser gives the user's digits the error (or the meaning) they deserve.
+  if (end && *end == '\0') return errno == ERANGE ? nlohmann::json(text) : nlohmann::json(i);
   const double d = std::strtod(text.c_str(), &end);
   if (end && *end == '\0' && std::isfinite(d)) return d;
   return text;

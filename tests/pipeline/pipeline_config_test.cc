@@ -93,6 +93,10 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
   EXPECT_NE(ErrorOf([&] { LoadPipelineConfig(dir / "p.yaml", {"target.x=1"}, Specs(), Commands()); })
                 .find("'x' is under a value that is not a map"),
             std::string::npos);
+  // An integer past 64 bits reaches the stage as written, not clamped to another number.
+  EXPECT_EQ(LoadPipelineConfig(dir / "p.yaml", {"regenerate.n=99999999999999999999"}, Specs(), Commands())
+                .regenerate["n"],
+            "99999999999999999999");
   // A value that is not YAML is the command line's fault: a usage error naming the assignment.
   try {
     LoadPipelineConfig(dir / "p.yaml", {"regenerate.stop=["}, Specs(), Commands());
