@@ -3,7 +3,8 @@
 #   awk -v col=7 -v fmt='%.3f ± %.3f' -f tools/seed_stats.awk rows.tsv
 # prints "variant<TAB>run|eval set<TAB>value". A cell that is not a number (`–` for missing,
 # `stale`) is left out: it never counts as 0. A value taken over fewer seeds than the rows
-# says so ("(2 of 3 seeds)"); with no number at all it is `–`.
+# says so ("(2 of 3 seeds)"); with no number at all it is `–`. One number has no spread: the
+# part of fmt from " ±" on is dropped rather than printing a made-up "± 0.000".
 BEGIN { FS = "\t" }
 {
   key = $1 "\t" $3 "|" $4
@@ -24,7 +25,8 @@ END {
     mean = sum[key] / n[key]
     var = n[key] > 1 ? (squares[key] - n[key] * mean * mean) / (n[key] - 1) : 0
     if (var < 0) var = 0
-    value = sprintf(fmt, mean, sqrt(var))
+    spread_at = index(fmt, " ±")
+    value = (n[key] == 1 && spread_at > 0) ? sprintf(substr(fmt, 1, spread_at - 1), mean) : sprintf(fmt, mean, sqrt(var))
     if (n[key] < rows[key]) value = value sprintf(" (%d of %d seeds)", n[key], rows[key])
     printf "%s\t%s\n", key, value
   }

@@ -117,5 +117,13 @@ TEST_F(SeedStatsTest, AMissingCellIsLeftOutOfTheMeanNotCountedAsZero) {
   EXPECT_EQ(Stats(5, "%.3f").at("w4|chat"), "10.000");
 }
 
+TEST_F(SeedStatsTest, OneSeedHasNoSpread) {
+  AddSeed(1, json::array({Row("w4", 10.0, 12.0, 11.0)}));
+  EXPECT_EQ(Stats(7, "%.3f ± %.3f").at("w4|chat"), "11.000");  // not "11.000 ± 0.000"
+  EXPECT_EQ(Stats(8, "%+.1f%% ± %.1f").at("w4|chat"), "+50.0%");
+  AddSeed(2, json::array({Row("w4", 10.0, 12.0, nullptr)}));
+  EXPECT_EQ(Stats(7, "%.3f ± %.3f").at("w4|chat"), "11.000 (1 of 2 seeds)");
+}
+
 }  // namespace
 }  // namespace faq
