@@ -71,6 +71,8 @@ void Validate(const QuantizeParams& p, const std::set<std::string>& given) {
                                  base.bits, base.act_order ? " with --act-order" : ""));
   }
   if (!p.resume && given.count("work_dir") > 0) throw UsageError("--work-dir does not apply with --no-resume");
+  if (p.calib_skip > 0 && p.calib_mode != "concat")
+    throw UsageError(fmt::format("--calib-skip applies to --calib-mode concat, not {}", p.calib_mode));
   if (std::filesystem::exists(p.out) && std::filesystem::exists(p.model) && std::filesystem::equivalent(p.out, p.model)) {
     throw UsageError("--out is the input model directory; refusing to overwrite it");
   }
@@ -93,7 +95,7 @@ CalibrationSet LoadCalibration(const QuantizeParams& p) {
     return calib;
   }
   auto docs = LoadTokenDocuments(p.calib, ModelTextCodec(p.model));
-  calib = BuildCalibrationSet(docs, ParseCalibrationMode(p.calib_mode), p.nsamples, p.seqlen);
+  calib = BuildCalibrationSet(docs, ParseCalibrationMode(p.calib_mode), p.nsamples, p.seqlen, p.calib_skip);
   spdlog::info("calibration {}: {} samples × up to {} tokens ({} real tokens, {})", p.calib, calib.Samples(),
                calib.ids.size(1), calib.Tokens(), p.calib_mode);
   return calib;

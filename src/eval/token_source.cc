@@ -105,6 +105,7 @@ std::vector<int32_t> LoadTokenStream(const std::filesystem::path& file, const Te
 }
 
 std::vector<std::vector<int32_t>> LoadTokenDocuments(const std::filesystem::path& file, const TextCodec& codec) {
+  if (!IsJsonl(file)) return {Encode(codec.encode, ReadFile(file), file.string())};
   std::vector<std::vector<int32_t>> docs;
   ForEachRecord(
       file, codec, [&](std::vector<int32_t> doc, const std::string&) { docs.push_back(std::move(doc)); },

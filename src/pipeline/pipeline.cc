@@ -86,6 +86,10 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
   const auto plain_assemble_flags = SectionFlags(c, plain_assemble, "assemble");
   std::map<std::string, fs::path> calib_file;
   for (const std::string& calib : c.calibrations) {
+    if (auto given = c.calibration_files.find(calib); given != c.calibration_files.end()) {
+      calib_file[calib] = given->second.file;  // used as it is: no assemble step
+      continue;
+    }
     calib_file[calib] = run / ("calib-" + calib + ".jsonl");
     Step s{"assemble", "assemble/" + calib, {"assemble", "--tokenizer", c.target}, {c.target}, {calib_file[calib]}};
     if (calib == "faq") {
@@ -111,7 +115,8 @@ std::vector<Step> PlanSteps(const PipelineConfig& c) {
       Step s{"quantize", "quantize/" + name,
              {"quantize", "--model", c.target, "--calib", calib_file[calib].string(), "--out", out.string()},
              {c.target, calib_file[calib]}, {out}};
-      s.args.insert(s.args.end(), q.flags.begin(), q.flags.end());
+      const auto& flags = q.flags_by_calibration.at(calib);
+      s.args.insert(s.args.end(), flags.begin(), flags.end());
       s.nproc = q.nproc;
       steps.push_back(s);
       models.emplace_back(name, out.string());

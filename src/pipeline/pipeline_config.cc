@@ -134,6 +134,41 @@ std::vector<std::string> QuantizeFlags(const nlohmann::json& options, std::span<
   return flags;
 }
 
+// quantize.calibrations: a non-empty list of `base`, `faq` and maps {name, file, options}
+// naming a calibration file (text or JSONL) with its own `faq quantize` options.
+void ReadCalibrations(const nlohmann::json& list, const std::string& f, std::span<const OptionSpec> quantize_options,
+                      PipelineConfig& c) {
+  const std::string expected = "a non-empty list of \"base\", \"faq\" or {name, file, options}";
+  if (!list.is_array() || list.empty()) throw Error(f + ": quantize.calibrations must be " + expected + ", got " + list.dump());
+  c.calibrations.clear();
+  for (const auto& entry : list) {
+    std::string name;
+    if (entry.is_string() && (entry == "base" || entry == "faq")) {
+      name = entry.get<std::string>();
+    } else if (entry.is_object()) {
+      const std::string where = f + ": quantize.calibrations[]";
+      name = RequireString(entry, "name", where);
+      if (name == "base" || name == "faq" || name == "fp" ||
+          name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+        throw Error(where + ": name '" + name + "' must be letters, digits, '_', '.' or '-', and not base, faq or fp");
+      for (const auto& [key, value] : entry.items())
+        if (key != "name" && key != "file" && key != "options")
+          throw Error(where + "." + key + ": not a key of a calibration file entry (name, file, options)");
+      CalibrationFile file{RequireString(entry, "file", where + " " + name), Section(entry, "options", where + " " + name)};
+      for (const char* owned : {"calib", "out", "model"})
+        if (file.options.contains(owned))
+          throw Error(where + " " + name + ": options." + owned + " is set by the pipeline");
+      QuantizeFlags(file.options, quantize_options, where + " " + name + ".options");
+      c.calibration_files[name] = std::move(file);
+    } else {
+      throw Error(f + ": quantize.calibrations holds " + entry.dump() + "; expected " + expected);
+    }
+    if (std::find(c.calibrations.begin(), c.calibrations.end(), name) != c.calibrations.end())
+      throw Error(f + ": quantize.calibrations names '" + name + "' twice");
+    c.calibrations.push_back(name);
+  }
+}
+
 // Removes a section's `nproc` (not an option of the command: the pipeline starts the step
 // with `torchrun --nproc-per-node N`) and returns it; 1 when absent.
 int TakeNproc(nlohmann::json& options, const std::string& where) {
@@ -217,17 +252,7 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
   c.judge = Section(doc, "judge", f);
   c.assemble = Section(doc, "assemble", f);
   const nlohmann::json quantize = Section(doc, "quantize", f);
-  if (quantize.contains("calibrations")) {
-    if (!quantize["calibrations"].is_array() || quantize["calibrations"].empty())
-      throw Error(f + ": quantize.calibrations must be a non-empty list of \"base\" and/or \"faq\", got " +
-                  quantize["calibrations"].dump());
-    c.calibrations.clear();
-    for (const auto& name : quantize["calibrations"]) {
-      if (!name.is_string() || (name != "base" && name != "faq"))
-        throw Error(f + ": quantize.calibrations holds " + name.dump() + "; expected \"base\" and/or \"faq\"");
-      c.calibrations.push_back(name.get<std::string>());
-    }
-  }
+  if (quantize.contains("calibrations")) ReadCalibrations(quantize["calibrations"], f, quantize_options, c);
   const nlohmann::json common = Section(quantize, "options", f + ": quantize");
   for (const auto& run : quantize.value("runs", nlohmann::json::array())) {
     if (!run.is_object()) throw Error(f + ": each entry of quantize.runs must be a map with 'name'");
@@ -236,6 +261,13 @@ PipelineConfig LoadPipelineConfig(const std::filesystem::path& file, const std::
       if (k != "name") r.options[k] = v;
     r.nproc = TakeNproc(r.options, f + ": quantize.runs[" + r.name + "]");
     r.flags = QuantizeFlags(r.options, quantize_options, f + ": quantize.runs[" + r.name + "]");
+    for (const auto& calib : c.calibrations) {
+      nlohmann::json options = r.options;
+      if (auto file = c.calibration_files.find(calib); file != c.calibration_files.end())
+        options.update(file->second.options);
+      r.flags_by_calibration[calib] =
+          QuantizeFlags(options, quantize_options, f + ": quantize.runs[" + r.name + "] on calibration " + calib);
+    }
     c.quantize_runs.push_back(std::move(r));
   }
   const nlohmann::json eval = Section(doc, "eval", f);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace faq {
 namespace {
 
@@ -44,13 +47,27 @@ std::optional<double> RelativeErrorRecovery(const nlohmann::json& fp, const nloh
 }
 
 std::string ResultsMarkdown(const nlohmann::json& results) {
-  std::string md = "| quantization | eval set | fp | base | FAQ | RER |\n|---|---|---|---|---|---|\n";
+  // Calibration sets given as files get a column each, after RER, so the first columns keep
+  // their places for the scripts that read them (tools/results_rows.awk).
+  std::vector<std::string> extra;
+  for (const auto& row : results.at("table"))
+    for (const auto& [key, value] : row.items())
+      if (key != "run" && key != "data" && key != "fp" && key != "base" && key != "faq" &&
+          std::find(extra.begin(), extra.end(), key) == extra.end())
+        extra.push_back(key);
+  std::string md = "| quantization | eval set | fp | base | FAQ | RER |";
+  for (const auto& name : extra) md += " " + name + " |";
+  md += "\n|---|---|---|---|---|---|";
+  for (size_t i = 0; i < extra.size(); ++i) md += "---|";
+  md += "\n";
   for (const auto& row : results.at("table")) {
     const nlohmann::json fp = row.value("fp", nlohmann::json()), base = row.value("base", nlohmann::json()),
                          faq = row.value("faq", nlohmann::json());
     const std::optional<double> rer = RelativeErrorRecovery(fp, base, faq);
-    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", row["run"].get<std::string>(), row["data"].get<std::string>(),
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |", row["run"].get<std::string>(), row["data"].get<std::string>(),
                       Cell(fp), Cell(base), Cell(faq), rer ? fmt::format("{:+.1f}%", 100.0 * *rer) : "–");
+    for (const auto& name : extra) md += " " + Cell(row.value(name, nlohmann::json())) + " |";
+    md += "\n";
   }
   return md;
 }

@@ -16,17 +16,20 @@ CalibrationMode ParseCalibrationMode(const std::string& name) {
 }
 
 CalibrationSet BuildCalibrationSet(const std::vector<std::vector<int32_t>>& docs, CalibrationMode mode,
-                                   int64_t nsamples, int64_t seqlen) {
+                                   int64_t nsamples, int64_t seqlen, int64_t skip_tokens) {
   if (nsamples <= 0 || seqlen <= 1) Fail("calibration needs nsamples > 0 and seqlen > 1");
+  if (skip_tokens < 0) Fail("calibration cannot skip {} tokens", skip_tokens);
   CalibrationSet set;
   if (mode == CalibrationMode::kConcat) {
     std::vector<int64_t> stream;
     for (const auto& d : docs) stream.insert(stream.end(), d.begin(), d.end());
-    const int64_t windows = std::min<int64_t>(nsamples, static_cast<int64_t>(stream.size()) / seqlen);
+    const int64_t after_skip = std::max<int64_t>(0, static_cast<int64_t>(stream.size()) - skip_tokens);
+    const int64_t windows = std::min<int64_t>(nsamples, after_skip / seqlen);
     if (windows == 0) {
-      Fail("the calibration data has {} tokens, fewer than one window of --seqlen {}", stream.size(), seqlen);
+      Fail("the calibration data has {} tokens ({} after --calib-skip {}), fewer than one window of --seqlen {}",
+           stream.size(), after_skip, skip_tokens, seqlen);
     }
-    set.ids = at::from_blob(stream.data(), {windows, seqlen}, at::kLong).clone();
+    set.ids = at::from_blob(stream.data() + skip_tokens, {windows, seqlen}, at::kLong).clone();
     set.mask = at::ones({windows, seqlen}, at::TensorOptions().dtype(at::kLong).device(at::kCPU));  // host side, as ids
     return set;
   }

@@ -74,6 +74,9 @@ std::vector<QuantizeOption> GeneralOptions() {
         "concat: windows cut from the concatenated records (GPTQ protocol); per-record: one sample per record, "
         "padded with a mask (the natural mode for a FAQ set of conversations)", &CalibMode}, {},
        FAQ_FIELD(std::string, p.calib_mode)},
+      {{"calib-skip", T::kInt, int64_t{0},
+        "concat: tokens skipped before the first window, e.g. to keep calibration off the windows an evaluation of "
+        "the same text reads", &NonNegative}, {}, FAQ_FIELD(int64_t, p.calib_skip)},
       {{"micro-batch", T::kInt, int64_t{4}, "Calibration samples per forward call", &Positive}, {},
        FAQ_FIELD(int64_t, p.quant.micro_batch)},
       {{"format", T::kString, std::string("gptq"),

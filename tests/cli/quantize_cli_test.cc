@@ -105,6 +105,8 @@ TEST_F(QuantizeCli, OptionsAreCheckedBeforeAnyWork) {
       {{"--damp", "0"}, 2, "--damp: expected a fraction of the mean Hessian diagonal in (0, 1]"},
       {{"--nsamples", "0"}, 2, "--nsamples: expected a positive integer, got '0'"},
       {{"--seqlen", "-5"}, 2, "--seqlen: expected a positive integer, got '-5'"},
+      {{"--calib-mode", "per-record", "--calib-skip", "10"}, 2, "--calib-skip applies to --calib-mode concat, not per-record"},
+      {{"--calib-skip", "-1"}, 2, "--calib-skip: expected an integer >= 0"},
       {{"--device", "cuda"}, 2, "--device cuda: no CUDA device is available"},
       {{"--device", "tpu"}, 2, "--device: expected cpu, cuda, cuda:N or auto"},
       {{"--dtype", "int8"}, 2, "--dtype: expected auto, fp32, bf16 or fp16"},

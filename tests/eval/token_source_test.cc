@@ -40,6 +40,17 @@ TEST(TokenSource, JoinsTextsWithBlankLinesThenEncodesOnce) {
   EXPECT_EQ(LoadTokenStream(dir / "raw.txt", {enc}).size(), 5u);
 }
 
+// A plain-text file (WikiText-2's wiki.test.raw) is one document to calibration, as it is one
+// stream to evaluation.
+TEST(TokenSource, APlainTextFileIsOneDocument) {
+  testing::TempDir dir;
+  WriteFileAtomic(dir / "wiki.test.raw", " = Title = \n\n text");
+  TextEncoder enc = [](std::string_view s) { return std::vector<int32_t>(s.size(), 7); };
+  const auto docs = LoadTokenDocuments(dir / "wiki.test.raw", {enc});
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].size(), 18u);
+}
+
 TEST(TokenSource, RendersConversationsBeforeEncoding) {
   testing::TempDir dir;
   WriteFileAtomic(dir / "m.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");

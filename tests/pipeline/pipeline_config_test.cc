@@ -1,4 +1,5 @@
 // faq pipeline's config: YAML to stage flags, --set overrides, errors that name the field.
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -105,6 +106,42 @@ TEST(PipelineConfigTest, OverridesReachNestedKeysAndTypeTheirValues) {
     EXPECT_NE(std::string(e.what()).find("--set regenerate.stop=["), std::string::npos) << e.what();
   } catch (const std::exception& e) {
     ADD_FAILURE() << "not a usage error: " << e.what();
+  }
+}
+
+TEST(PipelineConfigTest, CalibrationFilesCarryTheirOwnQuantizeOptions) {
+  TempDir dir;
+  WriteFileAtomic(dir / "p.yaml", FlowStyleConfig());
+  const auto calibrations = [&](const std::string& list) {
+    return LoadPipelineConfig(dir / "p.yaml", {"quantize.calibrations=" + list, "quantize.options.calib_mode=per-record"},
+                              Specs(), Commands());
+  };
+  const PipelineConfig c =
+      calibrations("[base, {name: wiki, file: w.txt, options: {calib_mode: concat, calib_skip: 4096}}, faq]");
+  EXPECT_EQ(c.calibrations, (std::vector<std::string>{"base", "wiki", "faq"}));
+  EXPECT_EQ(c.calibration_files.at("wiki").file, "w.txt");
+  const auto& flags = c.quantize_runs[0].flags_by_calibration;
+  const auto has = [](const std::vector<std::string>& f, const std::string& flag, const std::string& value) {
+    const auto at = std::find(f.begin(), f.end(), flag);
+    return at != f.end() && at + 1 != f.end() && at[1] == value;
+  };
+  EXPECT_TRUE(has(flags.at("wiki"), "--calib-mode", "concat")) << fmt::format("{}", fmt::join(flags.at("wiki"), " "));
+  EXPECT_TRUE(has(flags.at("wiki"), "--calib-skip", "4096"));
+  EXPECT_TRUE(has(flags.at("base"), "--calib-mode", "per-record"));
+  EXPECT_TRUE(has(flags.at("faq"), "--calib-mode", "per-record"));
+  EXPECT_TRUE(has(flags.at("wiki"), "--bits", "4")) << "the run's own options stay";
+
+  for (const auto& [list, message] : std::vector<std::pair<std::string, std::string>>{
+           {"[{name: faq, file: x}]", "name 'faq' must be"},
+           {"[{name: a b, file: x}]", "name 'a b' must be"},
+           {"[{name: wiki}]", "field 'file' must be a non-empty string"},
+           {"[{name: wiki, file: x, opts: {}}]", "opts: not a key of a calibration file entry"},
+           {"[{name: wiki, file: x, options: {calib: y}}]", "options.calib is set by the pipeline"},
+           {"[{name: wiki, file: x, options: {calib_skipp: 1}}]", "calib_skipp: not an option of faq quantize"},
+           {"[{name: wiki, file: x, options: {calib_skip: -1}}]", "calib_skip"},
+           {"[base, base]", "names 'base' twice"}}) {
+    EXPECT_NE(ErrorOf([&] { calibrations(list); }).find(message), std::string::npos)
+        << list << ": " << ErrorOf([&] { calibrations(list); });
   }
 }
 

@@ -2,6 +2,7 @@
 // and evaluates the bundled tiny target, so no elder is served. What a config's sections
 // say reaches the steps (a `false` included), and a section the commands cannot take is
 // refused when the config is loaded, before any step runs.
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -124,6 +125,27 @@ TEST_F(PipelineStepsTest, AResultOfAChangedStepReadsStaleUntilMeasuredAgain) {
   const nlohmann::json remeasured = ParseJson(testing::LastLine(third.out), "third run")["table"][0];
   EXPECT_TRUE(remeasured["base"].is_number()) << remeasured.dump();
   EXPECT_EQ(Manifest()["steps"]["eval/fp/held"]["result"]["ppl"], measured["fp"]) << "fp was evaluated again";
+}
+
+// A calibration set given as a text file: quantized with its own options, its own column.
+TEST_F(PipelineStepsTest, ACalibrationFileIsQuantizedWithItsOptionsAndGetsAColumn) {
+  const std::string text = (testing::SharedDir() / "data/wikitext2/wiki.test.raw").string();
+  const auto r = Pipeline({"--set",
+                           "quantize.calibrations=[base, {name: wiki, file: " + text +
+                               ", options: {calib_mode: concat, calib_skip: 2048}}]"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto argv = Manifest()["steps"]["quantize/w4-wiki"]["argv"].get<std::vector<std::string>>();
+  const std::string joined = fmt::format("{}", fmt::join(argv, " "));
+  EXPECT_NE(joined.find("--calib " + text), std::string::npos) << joined;
+  EXPECT_NE(joined.find("--calib-mode concat"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("--calib-skip 2048"), std::string::npos) << joined;
+  const auto base = Manifest()["steps"]["quantize/w4-base"]["argv"].get<std::vector<std::string>>();
+  EXPECT_NE(fmt::format("{}", fmt::join(base, " ")).find("--calib-mode per-record"), std::string::npos);
+  const nlohmann::json row = ParseJson(testing::LastLine(r.out), "pipeline")["table"][0];
+  EXPECT_TRUE(row["wiki"].is_number()) << row.dump();
+  const std::string md = ReadFile(dir_ / "run/results.md");
+  EXPECT_NE(md.find("| RER | wiki |"), std::string::npos) << md;
+  EXPECT_NE(md.find(fmt::format(" {:.3f} |\n", row["wiki"].get<double>())), std::string::npos) << md;
 }
 
 TEST_F(PipelineStepsTest, NprocStepsRunUnderTorchrunOrAreRefusedWithoutIt) {

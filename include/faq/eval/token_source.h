@@ -35,7 +35,8 @@ struct TextCodec {
 std::vector<int32_t> LoadTokenStream(const std::filesystem::path& file, const TextCodec& codec,
                                      std::string_view joiner = "\n\n");
 
-// Each JSONL record as its own token sequence (per-record calibration).
+// Each JSONL record as its own token sequence (per-record calibration); any other file is
+// plain text and one sequence.
 std::vector<std::vector<int32_t>> LoadTokenDocuments(const std::filesystem::path& file, const TextCodec& codec);
 
 }  // namespace faq

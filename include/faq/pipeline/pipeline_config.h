@@ -48,7 +48,17 @@ struct QuantizeRun {
   std::string name;          // e.g. gptq-w4
   nlohmann::json options;    // `faq quantize` options, over the section's common `options`
   std::vector<std::string> flags;  // the same as checked `faq quantize` arguments
+  // Per calibration set: `flags` with that set's own options over the run's (a text file's
+  // `calib_mode: concat`, say).
+  std::map<std::string, std::vector<std::string>> flags_by_calibration;
   int nproc = 1;             // `nproc: N`: run data-parallel under torchrun with N processes
+};
+
+// A calibration set given as a file (`{name: wikitext2, file: wiki.txt, options: {...}}` in
+// quantize.calibrations) rather than built by the pipeline (`base`, `faq`).
+struct CalibrationFile {
+  std::string file;
+  nlohmann::json options = nlohmann::json::object();  // `faq quantize` options for runs on this set
 };
 
 struct PipelineConfig {
@@ -60,8 +70,9 @@ struct PipelineConfig {
   nlohmann::json regenerate = nlohmann::json::object();
   nlohmann::json judge = nlohmann::json::object();
   nlohmann::json assemble = nlohmann::json::object();
-  // quantize: `calibrations` (subset of base, faq), `options`, `runs`.
+  // quantize: `calibrations` (base, faq, and sets given as files), `options`, `runs`.
   std::vector<std::string> calibrations{"base", "faq"};
+  std::map<std::string, CalibrationFile> calibration_files;  // by name, the sets given as files
   std::vector<QuantizeRun> quantize_runs;
   // eval: named held-out sets and `faq eval ppl` options.
   std::map<std::string, std::string> eval_data;

@@ -24,9 +24,11 @@ struct CalibrationSet {
 };
 
 // Takes the first `nsamples` windows (concat) or documents (per-record) in file order, so
-// the same file always gives the same set. Per-record samples are right-padded to the
-// longest kept sample. Throws faq::Error when no sample can be built.
+// the same file always gives the same set. Concat windows start `skip_tokens` into the
+// concatenated stream (so calibration can stay off the windows an evaluation reads).
+// Per-record samples are right-padded to the longest kept sample. Throws faq::Error when
+// no sample can be built.
 CalibrationSet BuildCalibrationSet(const std::vector<std::vector<int32_t>>& documents, CalibrationMode mode,
-                                   int64_t nsamples, int64_t seqlen);
+                                   int64_t nsamples, int64_t seqlen, int64_t skip_tokens = 0);
 
 }  // namespace faq

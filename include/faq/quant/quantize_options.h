@@ -22,6 +22,7 @@ struct QuantizeParams {
   std::string out;
   std::string format = "gptq";        // gptq | awq | spqr | fake
   std::string calib_mode = "concat";  // concat | per-record
+  int64_t calib_skip = 0;             // concat: tokens skipped before the first window
   int64_t nsamples = 256;
   int64_t seqlen = 2048;
   int64_t max_memory_mb = 0;          // 0 = 90% of available memory
