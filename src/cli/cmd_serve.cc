@@ -43,8 +43,10 @@ int RunServe(ServeParams p) {
   spdlog::info("signal {}: stopping", signal_number);
   server.Stop();
   const ServeStats stats = server.Stats();
-  spdlog::info("served {} requests ({} failed), {} prompt and {} completion tokens", stats.requests,
-               stats.failed_requests, stats.prompt_tokens, stats.completion_tokens);
+  // `requests` counts the answered ones only; the line counts every request, failed included.
+  spdlog::info("served {} requests ({} failed), {} prompt and {} completion tokens",
+               stats.requests + stats.failed_requests, stats.failed_requests, stats.prompt_tokens,
+               stats.completion_tokens);
   if (p.json) {
     PrintJsonResult({{"requests", stats.requests},
                      {"failed_requests", stats.failed_requests},

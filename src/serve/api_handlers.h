@@ -5,14 +5,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 
 #include "served_model.h"
 
 namespace faq::serve {
 
-nlohmann::ordered_json ChatCompletion(ServedModel& model, const std::string& body);
-nlohmann::ordered_json TextCompletion(ServedModel& model, const std::string& body);
+class TokenStream;
+
+// An endpoint's answer: a JSON body, or (`stream: true`) the stream to send as SSE.
+struct Reply {
+  nlohmann::ordered_json body;
+  std::shared_ptr<TokenStream> stream;
+};
+
+Reply ChatCompletion(ServedModel& model, const std::string& body);
+Reply TextCompletion(ServedModel& model, const std::string& body);
 nlohmann::ordered_json ModelList(const ServedModel& model);
 
 // "<prefix>-<24 hex digits>", unique within the process.

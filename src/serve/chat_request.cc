@@ -67,8 +67,11 @@ ChatRequest ReadChatRequest(const std::string& body_text, const std::string& ser
   r.inputs.messages = ReadMessages(body);
   r.fields = ReadGenerationFields(body, served_name, 1);
   r.return_token_ids = BoolField(body, "return_token_ids").value_or(false);
+  const auto top = IntField(body, "top_logprobs", 0, 20);
   if (BoolField(body, "logprobs").value_or(false)) {
-    BadRequest("logprobs", "logprobs are not supported on chat completions by faq serve; use /v1/completions");
+    r.top_logprobs = top.value_or(0);
+  } else if (top) {
+    BadRequest("top_logprobs", "'top_logprobs' needs 'logprobs': true");
   }
   if (auto it = body.find("chat_template_kwargs"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) BadRequest("chat_template_kwargs", "'chat_template_kwargs' must be an object");

@@ -3,6 +3,8 @@
 // fuzz build reads bodies exactly as `faq serve` does.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "faq/template/chat_template.h"
@@ -16,6 +18,7 @@ struct ChatRequest {
   // add_generation_prompt; the special tokens are the served tokenizer's, set by the caller.
   ChatTemplateInputs inputs;
   bool return_token_ids = false;  // vLLM's extension: the prompt's and each choice's ids
+  std::optional<int64_t> top_logprobs;  // set when `logprobs: true`: the alternatives per token, in [0, 20]
 };
 
 // Throws ApiError: 400 naming the field for a malformed body, 404 for a `model` other than

@@ -142,6 +142,7 @@ void GenerationEngine::State::Complete(std::vector<std::unique_ptr<LiveSequence>
   uint64_t generated = 0;
   for (auto& s : done) {
     generated += s->result.tokens.size();
+    if (s->request.on_progress) s->request.on_progress(s->result, true);
     if (s->error) {
       s->promise.set_exception(s->error);
     } else {
@@ -155,7 +156,9 @@ void GenerationEngine::State::Complete(std::vector<std::unique_ptr<LiveSequence>
 
 void GenerationEngine::State::Fail(std::vector<std::unique_ptr<LiveSequence>> failed, const std::exception_ptr& error) {
   for (auto& s : failed) {
-    if (s) s->promise.set_exception(error);
+    if (!s) continue;
+    if (s->request.on_progress) s->request.on_progress(s->result, true);
+    s->promise.set_exception(error);
   }
 }
 

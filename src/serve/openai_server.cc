@@ -17,6 +17,7 @@
 #include "api_handlers.h"
 #include "faq/util/error.h"
 #include "served_model.h"
+#include "token_stream.h"
 
 namespace faq {
 
@@ -84,19 +85,25 @@ struct OpenAiServer::Impl {
   std::atomic<uint64_t> ok{0}, failed{0}, prompt_tokens{0}, completion_tokens{0};
 
   void Route();
-  void Answer(httplib::Response& res, const std::function<nlohmann::ordered_json()>& handler);
+  void Answer(httplib::Response& res, const std::function<serve::Reply()>& handler);
+  void Stream(httplib::Response& res, std::shared_ptr<serve::TokenStream> stream);
 };
 
-void OpenAiServer::Impl::Answer(httplib::Response& res, const std::function<nlohmann::ordered_json()>& handler) {
+void OpenAiServer::Impl::Answer(httplib::Response& res, const std::function<serve::Reply()>& handler) {
   try {
-    nlohmann::ordered_json out = handler();
+    serve::Reply reply = handler();
+    res.status = 200;
+    ++ok;
+    if (reply.stream) {
+      Stream(res, std::move(reply.stream));
+      return;
+    }
+    const nlohmann::ordered_json& out = reply.body;
     if (out.contains("usage")) {
       prompt_tokens += out["usage"]["prompt_tokens"].get<uint64_t>();
       completion_tokens += out["usage"]["completion_tokens"].get<uint64_t>();
     }
-    res.status = 200;
     res.set_content(Dump(out), "application/json");
-    ++ok;
     return;
   } catch (const ApiError& e) {
     spdlog::info("request refused ({}): {}", e.status(), e.what());
@@ -109,6 +116,21 @@ void OpenAiServer::Impl::Answer(httplib::Response& res, const std::function<nloh
     res.set_content(Dump(ErrorBody(e.what(), "server_error", "", "")), "application/json");
   }
   ++failed;
+}
+
+void OpenAiServer::Impl::Stream(httplib::Response& res, std::shared_ptr<serve::TokenStream> stream) {
+  // The worker thread calls the provider until done; each call waits for the next event.
+  res.set_chunked_content_provider("text/event-stream", [this, stream](size_t, httplib::DataSink& sink) {
+    std::string event;
+    if (!stream->Next(event)) {
+      prompt_tokens += static_cast<uint64_t>(stream->PromptTokens());
+      completion_tokens += static_cast<uint64_t>(stream->CompletionTokens());
+      sink.done();
+      return true;
+    }
+    return sink.write(event.data(), event.size());  // false: the client has gone
+  });
+  res.set_header("Cache-Control", "no-cache");
 }
 
 void OpenAiServer::Impl::Route() {

@@ -69,9 +69,15 @@ GenerationFields ReadGenerationFields(const nlohmann::ordered_json& body, const 
                      "model", "model_not_found", "NotFoundError");
     }
   }
-  if (BoolField(body, "stream").value_or(false)) BadRequest("stream", "streaming is not supported by faq serve");
   constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
   GenerationFields f;
+  f.stream = BoolField(body, "stream").value_or(false);
+  if (auto it = body.find("stream_options"); it != body.end() && !it->is_null()) {
+    // As vLLM: the options of a stream make no sense without one.
+    if (!f.stream) BadRequest("stream_options", "'stream_options' can only be given with 'stream': true");
+    if (!it->is_object()) BadRequest("stream_options", "'stream_options' must be an object");
+    f.include_usage = BoolField(*it, "include_usage").value_or(false);
+  }
   f.n = IntField(body, "n", 1, 128).value_or(1);
   f.temperature = NumberField(body, "temperature", 0.0, 100.0).value_or(1.0);
   f.top_p = NumberField(body, "top_p", 0.0, 1.0).value_or(1.0);

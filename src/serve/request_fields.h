@@ -29,10 +29,12 @@ struct GenerationFields {
   std::optional<uint64_t> seed;
   std::optional<int64_t> max_tokens;  // max_completion_tokens or max_tokens
   std::vector<std::string> stop;
+  bool stream = false;         // server-sent events
+  bool include_usage = false;  // stream_options.include_usage: a last chunk with the usage
 };
 
 // `min_max_tokens` is 1 for chat and 0 for completions (a prompt can be scored without
-// generating). Rejects `stream: true` (not supported) and a `model` other than `served_name` (404).
+// generating). A `model` other than `served_name` is a 404.
 GenerationFields ReadGenerationFields(const nlohmann::ordered_json& body, const std::string& served_name,
                                       int64_t min_max_tokens);
 

@@ -1,5 +1,6 @@
 // The real `faq serve` binary: the JSON line that says where it listens, requests, and a
-// clean stop on SIGTERM with the --json summary as the last stdout line.
+// clean stop on SIGTERM with the --json summary as the last stdout line and the request count
+// in the last log line.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,20 +17,23 @@ namespace {
 using nlohmann::json;
 
 TEST(ServeBinary, PrintsWhereItListensServesAndStopsOnSigterm) {
-  int out[2];
+  int out[2], err[2];
   ASSERT_EQ(::pipe(out), 0);
+  ASSERT_EQ(::pipe(err), 0);
   const std::string binary = testing::FaqBinary(), model = ModelDir().string();
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out[1], STDOUT_FILENO);
-    ::close(out[0]);
-    ::close(out[1]);
+    ::dup2(err[1], STDERR_FILENO);
+    for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
     ::execl(binary.c_str(), binary.c_str(), "serve", "--model", model.c_str(), "--port", "0", "--served-model-name",
             "family-elder", "--json", static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ::close(out[1]);
+  ::close(err[1]);
   FILE* stdout_of_child = ::fdopen(out[0], "r");
+  FILE* stderr_of_child = ::fdopen(err[0], "r");
   char line[4096];
   ASSERT_NE(std::fgets(line, sizeof line, stdout_of_child), nullptr) << "faq serve printed nothing";
   const json where = json::parse(line);
@@ -45,6 +49,8 @@ TEST(ServeBinary, PrintsWhereItListensServesAndStopsOnSigterm) {
   EXPECT_EQ(chat.status, 200) << chat.raw;
   EXPECT_EQ(chat.body["usage"]["completion_tokens"], 3);
   EXPECT_EQ(Post(port, "/v1/completions", {{"prompt", "x"}, {"model", "other"}}).status, 404);
+  auto text = Post(port, "/v1/completions", {{"prompt", "x"}, {"max_tokens", 2}});
+  EXPECT_EQ(text.status, 200) << text.raw;
 
   ::kill(pid, SIGTERM);
   int status = 0;
@@ -54,10 +60,15 @@ TEST(ServeBinary, PrintsWhereItListensServesAndStopsOnSigterm) {
   std::string rest;
   while (std::fgets(line, sizeof line, stdout_of_child) != nullptr) rest += line;
   std::fclose(stdout_of_child);
+  std::string log;
+  while (std::fgets(line, sizeof line, stderr_of_child) != nullptr) log += line;
+  std::fclose(stderr_of_child);
   const json summary = json::parse(testing::LastLine(rest));
-  EXPECT_EQ(summary["requests"], 1);
+  EXPECT_EQ(summary["requests"], 2);
   EXPECT_EQ(summary["failed_requests"], 1);
-  EXPECT_EQ(summary["completion_tokens"], 3);
+  EXPECT_EQ(summary["completion_tokens"], 5);
+  // Three requests reached the API (health checks are not counted): two answered, one refused.
+  EXPECT_NE(testing::LastLine(log).find("served 3 requests (1 failed), "), std::string::npos) << log;
 }
 
 TEST(ServeBinary, MissingModelIsARuntimeErrorAndBadPortAUsageError) {

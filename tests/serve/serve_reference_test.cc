@@ -1,7 +1,8 @@
 // faq serve against Hugging Face transformers, live: greedy chat completions equal
 // generate(do_sample=False) on the prompt apply_chat_template builds, and the echoed prompt
 // logprobs of /v1/completions equal log_softmax of transformers' logits (what
-// lm-evaluation-harness's local-completions model sums for loglikelihood tasks).
+// lm-evaluation-harness's local-completions model sums for loglikelihood tasks), as do chat
+// completions' token logprobs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -47,6 +48,20 @@ TEST(ServeLive, GreedyChatAndPromptLogprobsMatchTransformers) {
   auto zero = Post("/v1/completions", {{"prompt", scored[0]}, {"max_tokens", 0}, {"echo", true}, {"logprobs", 1}});
   ASSERT_EQ(zero.status, 200) << zero.raw;
 
+  // Chat logprobs: the generated tokens scored by transformers on prompt + answer.
+  auto chat_lp = Post("/v1/chat/completions", {{"messages", conversations[0]},
+                                               {"chat_template_kwargs", kwargs[0]},
+                                               {"temperature", 0},
+                                               {"max_tokens", 6},
+                                               {"logprobs", true},
+                                               {"top_logprobs", 2},
+                                               {"return_token_ids", true}});
+  ASSERT_EQ(chat_lp.status, 200) << chat_lp.raw;
+  std::vector<int> answered = chat_lp.body["prompt_token_ids"].get<std::vector<int>>();
+  const size_t chat_prompt_len = answered.size();
+  for (int id : chat_lp.body["choices"][0]["token_ids"]) answered.push_back(id);
+  spec["score"].push_back(answered);
+
   testing::TempDir scratch;
   WriteFileAtomic(scratch / "spec.json", spec.dump());
   const std::string script = std::string(FAQ_SERVE_TEST_DIR) + "/hf_serve_reference.py";
@@ -75,6 +90,26 @@ TEST(ServeLive, GreedyChatAndPromptLogprobsMatchTransformers) {
       EXPECT_GE(lp["text_offset"][i].get<int>(), lp["text_offset"][i - 1].get<int>());
     }
   }
+  const json& content = chat_lp.body["choices"][0]["logprobs"]["content"];
+  const json& chat_ref = ref["score"][scored.size()];
+  ASSERT_EQ(content.size(), answered.size() - chat_prompt_len);
+  for (size_t i = 0; i < content.size(); ++i) {
+    const size_t at = chat_prompt_len - 1 + i;  // the logprob of token at + 1
+    EXPECT_NEAR(content[i]["logprob"].get<double>(), chat_ref["logprobs"][at].get<double>(), 1e-4) << "chat token " << i;
+    ASSERT_EQ(content[i]["top_logprobs"].size(), 2u);
+    // Greedy: the chosen token is the best one, and the best is transformers' top-1.
+    EXPECT_EQ(content[i]["top_logprobs"][0]["token"], content[i]["token"]);
+    EXPECT_NEAR(content[i]["top_logprobs"][0]["logprob"].get<double>(), chat_ref["top1"][at].get<double>(), 1e-4);
+    EXPECT_GE(content[i]["top_logprobs"][0]["logprob"].get<double>(), content[i]["top_logprobs"][1]["logprob"].get<double>());
+    const std::string token = content[i]["token"];
+    std::string from_bytes;
+    for (int b : content[i]["bytes"]) from_bytes += static_cast<char>(b);
+    // A piece of a character is sent as U+FFFD in `token`; its bytes are the raw ones.
+    if (token.find("\xEF\xBF\xBD") == std::string::npos) {
+      EXPECT_EQ(from_bytes, token);
+    }
+  }
+
   const json& z = zero.body["choices"][0];
   EXPECT_EQ(z["logprobs"]["token_logprobs"].size(), scored[0].size());
   EXPECT_EQ(z["finish_reason"], "length");

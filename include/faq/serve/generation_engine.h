@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -23,6 +24,13 @@ struct SamplingParams {
   uint64_t seed = 0;         // the sequence's own generator: same seed, same tokens
 };
 
+struct TokenLogprob {
+  float logprob = 0.0F;
+  std::vector<std::pair<int32_t, float>> top;  // the k most likely tokens, best first
+};
+
+struct SequenceResult;
+
 // One sequence to continue. A request with n choices is n sequences.
 struct SequenceRequest {
   std::vector<int32_t> prompt;             // at least one token
@@ -32,11 +40,10 @@ struct SequenceRequest {
   std::vector<int64_t> stop_token_ids;     // EOS ids: generation ends after one of them
   int prompt_logprobs = -1;                // k >= 0: logprob of every prompt token after the first, top k
   int logprobs = -1;                       // k >= 0: logprob of every generated token, top k
-};
-
-struct TokenLogprob {
-  float logprob = 0.0F;
-  std::vector<std::pair<int32_t, float>> top;  // the k most likely tokens, best first
+  // Streaming: called on the scheduler thread with the result so far after each generated
+  // token (done false), and once more when the sequence has finished or failed (done true,
+  // just before its future becomes ready). Must be quick and must not throw.
+  std::function<void(const SequenceResult& so_far, bool done)> on_progress;
 };
 
 struct SequenceResult {
