@@ -67,6 +67,16 @@ LayerCollectors ObserveSet(const CalibrationStream& stream, const NamedCalibrati
   return collectors;
 }
 
+// The solver's group size for an input of width k: the asked one when it divides k, else the
+// largest divisor of k below it (a diagnostic must not stop at a width quantization would
+// refuse; SmolLM2's 576 with 128 gives 96). -1 (one group per row) is kept.
+int64_t EffectiveGroupSize(int64_t asked, int64_t k) {
+  if (asked <= 0 || k % asked == 0) return asked;
+  int64_t g = std::min(asked, k);
+  while (k % g != 0) --g;
+  return g;
+}
+
 // One linear input of one layer across the sets: each set's summary and the comparisons.
 nlohmann::json CompareInput(const LinearGroup& g, DecoderLayerWeights& w, std::vector<LayerCollectors>& per_set,
                             const std::vector<NamedCalibrationSet>& sets, const CalibrationStatsOptions& o) {
@@ -89,10 +99,13 @@ nlohmann::json CompareInput(const LinearGroup& g, DecoderLayerWeights& w, std::v
   j["sets"] = std::move(summaries);
   j["hessian_distance"] = MatrixJson(HessianDistances(hessians));
   nlohmann::json losses = nlohmann::json::object();
+  GptqOptions gptq = o.gptq;
+  gptq.scheme.group_size = EffectiveGroupSize(o.gptq.scheme.group_size, j["channels"].get<int64_t>());
   for (const auto& rel : g.linears) {
-    const CrossSetLoss loss = MeasureCrossSetLoss(w.FindLinear(rel)->weight, hessians, o.gptq);
+    const CrossSetLoss loss = MeasureCrossSetLoss(w.FindLinear(rel)->weight, hessians, gptq);
     losses[rel] = {{"gptq", MatrixJson(loss.gptq)}, {"rtn", VectorJson(loss.rtn)}};
   }
+  j["group_size"] = gptq.scheme.group_size;
   j["proxy_loss"] = std::move(losses);
   return j;
 }

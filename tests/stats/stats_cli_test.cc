@@ -4,6 +4,9 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "faq/util/atomic_file.h"
 #include "support/test_env.h"
 
 namespace faq {
@@ -75,6 +78,20 @@ TEST_F(StatsCli, ABadTokenFileIsARuntimeErrorNamingTheFile) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find(bad.string()), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "stats.json"));
+}
+
+// llama2xs's inputs are 64 and 192 wide: the default group of 128 divides neither. The run
+// used to stop at layer 0 ("group size 128 does not divide the input width 64"); each input
+// now uses the largest divisor of its width below 128, and says so.
+TEST_F(StatsCli, AGroupSizeThatDoesNotDivideAWidthFallsBackToADivisor) {
+  auto r = Stats({"--set", "a=" + calib, "--nsamples", "2", "--seqlen", "64", "--layers", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stats = nlohmann::json::parse(ReadFile(dir / "out" / "stats.json"));
+  EXPECT_EQ(stats["options"]["group_size"], 128);
+  for (const auto& input : stats["layers"][0]["inputs"]) {
+    EXPECT_EQ(input["group_size"], input["channels"] == 64 ? 64 : 96) << input["group"];
+    EXPECT_TRUE(input["proxy_loss"].begin().value()["gptq"][0][0].is_number()) << input["group"];
+  }
 }
 
 }  // namespace
