@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev
   libgloo-dev  # gloo headers: the torch wheel ships c10d's ProcessGroupGloo.hpp and the gloo code, not its headers
   clang libclang-rt-dev
+  chromium  # tests/stats: report.html is checked in a real headless browser
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }

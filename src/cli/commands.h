@@ -17,6 +17,8 @@ void RegisterTokenize(CLI::App& app, CommandBody& run);    // faq tokenize / det
 void RegisterTemplate(CLI::App& app, CommandBody& run);    // faq template
 void RegisterAssemble(CLI::App& app, CommandBody& run);    // faq assemble
 void RegisterQuantize(CLI::App& app, CommandBody& run);    // faq quantize
+void RegisterStats(CLI::App& app, CommandBody& run);       // faq stats
+void RegisterReport(CLI::App& app, CommandBody& run);      // faq report
 void RegisterRegenerate(CLI::App& app, CommandBody& run);  // faq regenerate
 void RegisterJudge(CLI::App& app, CommandBody& run);       // faq judge
 void RegisterServe(CLI::App& app, CommandBody& run);       // faq serve

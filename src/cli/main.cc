@@ -57,12 +57,14 @@ int Main(int argc, char** argv) {
   RegisterRegenerate(app, run);
   RegisterJudge(app, run);
   RegisterAssemble(app, run);
+  RegisterStats(app, run);
   RegisterQuantize(app, run);
   RegisterEval(app, run);
   RegisterPipeline(app, run);
   RegisterServe(app, run);
   RegisterTokenize(app, run);
   RegisterTemplate(app, run);
+  RegisterReport(app, run);
 
   try {
     app.parse(argc, argv);
