@@ -45,8 +45,9 @@ void TokenStream::Start(std::vector<SequenceRequest> sequences) {
       Progress p;
       p.index = i;
       p.done = done;
-      p.tokens.assign(r.tokens.begin() + static_cast<std::ptrdiff_t>(std::min(seen, r.tokens.size())), r.tokens.end());
-      if (r.logprobs.size() > seen) p.logprobs.assign(r.logprobs.begin() + static_cast<std::ptrdiff_t>(seen), r.logprobs.end());
+      const auto from = static_cast<std::ptrdiff_t>(seen);
+      if (r.tokens.size() > seen) p.tokens.assign(r.tokens.begin() + from, r.tokens.end());
+      if (r.logprobs.size() > seen) p.logprobs.assign(r.logprobs.begin() + from, r.logprobs.end());
       if (first) p.prompt_logprobs = r.prompt_logprobs;
       seen = r.tokens.size();
       first = false;
