@@ -171,6 +171,10 @@ void DecodeBatch::Accept(LiveSequence& seq, const at::Tensor& logits) {
     seq.finished = true;
     seq.result.finish_reason = "length";
   }
+  if (!seq.finished && req.cancelled && req.cancelled->load()) {
+    seq.finished = true;
+    seq.result.finish_reason = "abort";
+  }
   if (!seq.finished && req.on_progress) req.on_progress(seq.result, false);
   if (seq.finished && seq.result.text.empty()) {
     // The EOS token ends the text; it is not part of it.

@@ -32,9 +32,12 @@ TokenStream::TokenStream(ServedModel& model, StreamOptions options, std::unique_
     : model_(model), options_(std::move(options)), format_(std::move(format)), channel_(std::make_shared<Channel>()),
       id_(ResponseId(options_.id_prefix.c_str())), created_(static_cast<int64_t>(std::time(nullptr))) {}
 
+TokenStream::~TokenStream() { cancelled_->store(true); }
+
 void TokenStream::Start(std::vector<SequenceRequest> sequences) {
   choices_.resize(sequences.size());
   for (size_t i = 0; i < sequences.size(); ++i) {
+    sequences[i].cancelled = cancelled_;
     // Copies only what is new since the previous call: the callback runs on the scheduler
     // thread, which owns the result.
     sequences[i].on_progress = [channel = channel_, i, seen = size_t{0}, first = true](const SequenceResult& r,
@@ -42,8 +45,9 @@ void TokenStream::Start(std::vector<SequenceRequest> sequences) {
       Progress p;
       p.index = i;
       p.done = done;
-      p.tokens.assign(r.tokens.begin() + static_cast<std::ptrdiff_t>(std::min(seen, r.tokens.size())), r.tokens.end());
-      if (r.logprobs.size() > seen) p.logprobs.assign(r.logprobs.begin() + static_cast<std::ptrdiff_t>(seen), r.logprobs.end());
+      const auto from = static_cast<std::ptrdiff_t>(seen);
+      if (r.tokens.size() > seen) p.tokens.assign(r.tokens.begin() + from, r.tokens.end());
+      if (r.logprobs.size() > seen) p.logprobs.assign(r.logprobs.begin() + from, r.logprobs.end());
       if (first) p.prompt_logprobs = r.prompt_logprobs;
       seen = r.tokens.size();
       first = false;

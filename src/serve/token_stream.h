@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -52,6 +53,10 @@ struct StreamOptions {
 class TokenStream {
  public:
   TokenStream(ServedModel& model, StreamOptions options, std::unique_ptr<ChunkFormat> format);
+  // Cancels the sequences still running: nobody will read them.
+  ~TokenStream();
+  TokenStream(const TokenStream&) = delete;
+  TokenStream& operator=(const TokenStream&) = delete;
 
   // Submits the sequences (choice i is sequences[i]); throws as the engine's Submit does.
   void Start(std::vector<SequenceRequest> sequences);
@@ -92,6 +97,7 @@ class TokenStream {
   StreamOptions options_;
   std::unique_ptr<ChunkFormat> format_;
   std::shared_ptr<Channel> channel_;  // shared with the sequences' callbacks, which may outlive the stream
+  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::vector<std::future<SequenceResult>> futures_;
   std::vector<ChoiceState> choices_;
   std::string id_;

@@ -95,12 +95,14 @@ TEST(ServeLive, GreedyChatAndPromptLogprobsMatchTransformers) {
   ASSERT_EQ(content.size(), answered.size() - chat_prompt_len);
   for (size_t i = 0; i < content.size(); ++i) {
     const size_t at = chat_prompt_len - 1 + i;  // the logprob of token at + 1
-    EXPECT_NEAR(content[i]["logprob"].get<double>(), chat_ref["logprobs"][at].get<double>(), 1e-4) << "chat token " << i;
+    EXPECT_NEAR(content[i]["logprob"].get<double>(), chat_ref["logprobs"][at].get<double>(), 1e-4)
+        << "chat token " << i;
     ASSERT_EQ(content[i]["top_logprobs"].size(), 2u);
     // Greedy: the chosen token is the best one, and the best is transformers' top-1.
     EXPECT_EQ(content[i]["top_logprobs"][0]["token"], content[i]["token"]);
     EXPECT_NEAR(content[i]["top_logprobs"][0]["logprob"].get<double>(), chat_ref["top1"][at].get<double>(), 1e-4);
-    EXPECT_GE(content[i]["top_logprobs"][0]["logprob"].get<double>(), content[i]["top_logprobs"][1]["logprob"].get<double>());
+    EXPECT_GE(content[i]["top_logprobs"][0]["logprob"].get<double>(),
+              content[i]["top_logprobs"][1]["logprob"].get<double>());
     const std::string token = content[i]["token"];
     std::string from_bytes;
     for (int b : content[i]["bytes"]) from_bytes += static_cast<char>(b);

@@ -3,6 +3,7 @@
 // per step on a shared KV cache (continuous batching), and answers each with a future.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -44,12 +45,15 @@ struct SequenceRequest {
   // token (done false), and once more when the sequence has finished or failed (done true,
   // just before its future becomes ready). Must be quick and must not throw.
   std::function<void(const SequenceResult& so_far, bool done)> on_progress;
+  // Set once nobody waits for the result any more (a streaming client went away): the
+  // sequence ends after its next token with finish_reason "abort".
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
 
 struct SequenceResult {
   std::vector<int32_t> tokens;                // generated ids, a final EOS id included
   std::string text;                           // their decoding (special tokens skipped), cut before a stop string
-  std::string finish_reason;                  // "stop" (EOS or stop string) or "length"
+  std::string finish_reason;                  // "stop" (EOS or stop string), "length" or "abort" (cancelled)
   std::vector<TokenLogprob> prompt_logprobs;  // for prompt tokens 1.. (the first has none)
   std::vector<TokenLogprob> logprobs;         // for each generated token
 };
