@@ -1,5 +1,6 @@
 // faq stats: calibration-set diagnostics (activation statistics, Hessian distances, the
 // "does calibrating on A cover B?" matrix), written as stats.json, pictures and report.html.
+#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -130,8 +131,8 @@ int RunStats(const StatsParams& p, const std::vector<SetSpec>& specs, const std:
   o.gptq.scheme.group_size = p.group_size;
   o.top_k = p.top_k;
   o.per_channel = p.per_channel;
-  spdlog::info("stats of {} sets on {} ({} layers) on {}; landscapes at layers {}", sets.size(), p.model,
-               model.NumLayers(), model.device().str(), fmt::join(landscape_layers, ", "));
+  spdlog::info("stats of {} sets on {} ({} layers) on {} ({} threads); landscapes at layers {}", sets.size(), p.model,
+               model.NumLayers(), model.device().str(), at::get_num_threads(), fmt::join(landscape_layers, ", "));
   nlohmann::json stats = CollectCalibrationStats(model, sets, o);
   const std::filesystem::path out(p.out);
   std::filesystem::create_directories(out);
@@ -161,6 +162,7 @@ void RegisterStats(CLI::App& app, CommandBody& run) {
       "between the sets' Hessians and the proxy loss of GPTQ solved on one set measured on another. Writes\n"
       "stats.json (docs/stats.md), SVG pictures and report.html into --out. Example:\n"
       "  faq stats --model M --set seeds=seeds.jsonl --set faq=faq_calib.jsonl --out stats/");
+  cmd->fallthrough();  // faq's global options (--threads, --log-level) may follow `stats` too
   cmd->add_option("--model", p->model, "Hugging Face model directory")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--set", p->set_specs, "NAME=FILE: a calibration set (the JSONL faq quantize takes); repeat")
       ->required()

@@ -234,7 +234,7 @@ std::vector<Figure> StatsFigures(const json& stats) {
   return figures;
 }
 
-std::string StatsReportHtml(const json& stats) {
+std::string StatsReportBody(const json& stats) {
   const std::vector<std::string> names = SetNames(stats);
   std::string body = fmt::format("<p>Model <code>{}</code> ({}, {} layers). Written by <code>faq stats</code>; "
                                  "stats.json beside this page holds every number (docs/stats.md).</p>\n",
@@ -251,7 +251,11 @@ std::string StatsReportHtml(const json& stats) {
   double seconds = 0;
   for (const auto& layer : stats.at("layers")) seconds += layer.at("seconds").get<double>();
   body += fmt::format("<p class=\"note\">{} layers in {:.1f} s.</p>\n", stats.at("layers").size(), seconds);
-  return HtmlPage("faq stats: calibration-set diagnostics", body);
+  return body;
+}
+
+std::string StatsReportHtml(const json& stats) {
+  return HtmlPage("faq stats: calibration-set diagnostics", StatsReportBody(stats));
 }
 
 std::vector<std::filesystem::path> WriteStatsReport(const json& stats, const std::filesystem::path& dir) {

@@ -3,7 +3,11 @@
 // catches a page that is broken in each of those ways.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <regex>
+#include <sstream>
 
 #include "browser_check.h"
 #include "faq/util/atomic_file.h"
@@ -11,6 +15,8 @@
 
 namespace faq {
 namespace {
+
+namespace fs = std::filesystem;
 
 TEST(ReportInBrowser, StatsReportRendersEveryPictureWithoutErrors) {
   const auto shared = testing::SharedDir();
@@ -72,7 +78,76 @@ TEST(ReportCli, RefusesAFileThatIsNotAFaqOutput) {
   EXPECT_NE(r.err.find("expected an array of rows"), std::string::npos) << r.err;
   r = testing::Run({testing::FaqBinary(), "report", "--out", (dir / "r.html").string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = testing::Run({testing::FaqBinary(), "report", "--run-dir", dir.path().string(), "--out", (dir / "r.html").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no results.json"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "r.html"));
+}
+
+// A real (small) pipeline run on the bundled family: its page without stats names the faq
+// stats command for the run's sets; that command, run, makes the stats the page then embeds.
+TEST(ReportInBrowser, PipelineReportShowsResultsRerAndTheCalibrationSetsStats) {
+  const fs::path models = testing::SourceDir() / "models";
+  testing::TempDir dir;
+  std::string seeds;
+  const char* queries[] = {"Tom has 12 apples. Tom gets 5 more and then gives 3 to Anna. How many apples does Tom have now?",
+                           "Each box holds 6 pencils. How many pencils are there in 4 boxes?",
+                           "Mia shares 24 cards equally among 3 friends. How many cards does each friend get?"};
+  for (int i = 0; i < 3; ++i) {
+    seeds += nlohmann::json{{"id", fmt::format("s{}", i)}, {"query", queries[i]}, {"answer", "The answer is 1."}}.dump() + "\n";
+  }
+  WriteFileAtomic(dir / "seeds.jsonl", seeds);
+  WriteFileAtomic(dir / "pipeline.yaml", fmt::format(R"(run_dir: {run}
+target: {models}/tiny-qwen3-target
+seeds: {seeds}
+servers:
+  elder: {{model: {models}/tiny-qwen3-elder, max_batch: 8}}
+regenerate: {{endpoint: "serve:elder", n: 2, max_tokens: 48, temperature: 0.6, seed: 3, concurrency: 8}}
+judge: {{endpoint: "serve:elder", mode: score, concurrency: 8}}
+assemble: {{max_tokens: 256}}
+quantize:
+  options: {{method: gptq, group_size: 32, calib_mode: per-record, nsamples: 16, seqlen: 256}}
+  runs:
+    - {{name: w4, bits: 4}}
+eval:
+  data: {{wiki: {wiki}}}
+  seqlen: 128
+  max_windows: 4
+)", fmt::arg("run", (dir / "run").string()), fmt::arg("models", models.string()),
+                                                     fmt::arg("seeds", (dir / "seeds.jsonl").string()),
+                                                     fmt::arg("wiki", (testing::SharedDir() / "data/wikitext2/wiki.test.raw").string())));
+  auto pipeline = testing::Run({testing::FaqBinary(), "--threads", "1", "pipeline", "--config", (dir / "pipeline.yaml").string()});
+  ASSERT_EQ(pipeline.exit_code, 0) << pipeline.err;
+
+  const std::string page = (dir / "run.html").string();
+  auto bare = testing::Run({testing::FaqBinary(), "report", "--run-dir", (dir / "run").string(), "--out", page});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  std::smatch m;
+  const std::string bare_html = ReadFile(page);
+  ASSERT_TRUE(std::regex_search(bare_html, m, std::regex("<code>(faq stats [^<]*)</code>"))) << bare_html;
+  const std::string command = m[1].str();
+  EXPECT_NE(command.find("--set base=" + (dir / "run/calib-base.jsonl").string()), std::string::npos) << command;
+  EXPECT_NE(command.find("--calib-mode per-record --nsamples 16 --seqlen 256"), std::string::npos) << command;
+  std::vector<std::string> argv = {testing::FaqBinary()};
+  std::istringstream words(command.substr(4));
+  for (std::string w; words >> w;) argv.push_back(w);
+  auto stats = testing::Run(argv);
+  ASSERT_EQ(stats.exit_code, 0) << command << "\n" << stats.err;
+
+  auto full = testing::Run({testing::FaqBinary(), "report", "--run-dir", (dir / "run").string(), "--stats",
+                            (dir / "run/stats/stats.json").string(), "--out", page});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const std::string html = ReadFile(page);
+  EXPECT_NE(html.find("<td>w4</td><td>wiki</td>"), std::string::npos) << "the results row";
+  EXPECT_NE(html.find("Does calibrating on A cover B?"), std::string::npos);
+  const testing::BrowserReport b = testing::CheckPageInBrowser(page);
+  ASSERT_TRUE(b.checked) << b.dom.substr(0, 2000);
+  // RER bars; the stats' four landscapes (6 layers: 1, 3, 4, 5), kurtosis, outliers, Hessian distance.
+  EXPECT_EQ(b.pictures, 8);
+  EXPECT_EQ(b.empty_pictures, 0);
+  EXPECT_EQ(b.embedded_images, 8);
+  EXPECT_EQ(b.broken_images, 0);
+  EXPECT_TRUE(b.errors.empty()) << b.errors.front();
 }
 
 // The same check on a page with each defect: it must see every one (else the test above

@@ -80,6 +80,16 @@ TEST_F(StatsCli, ABadTokenFileIsARuntimeErrorNamingTheFile) {
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "stats.json"));
 }
 
+// The brief's option list has --threads: faq's global option is taken after `stats` as well.
+TEST_F(StatsCli, TakesTheGlobalThreadsOptionAfterTheCommand) {
+  auto r = Stats({"--set", "a=" + calib, "--nsamples", "2", "--seqlen", "32", "--layers", "0", "--threads", "1",
+                  "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("(1 threads)"), std::string::npos) << r.err;
+  r = Stats({"--set", "a=" + calib, "--no-such-option"});
+  EXPECT_EQ(r.exit_code, 2) << "an unknown option is still refused: " << r.err;
+}
+
 // llama2xs's inputs are 64 and 192 wide: the default group of 128 divides neither. The run
 // used to stop at layer 0 ("group size 128 does not divide the input width 64"); each input
 // now uses the largest divisor of its width below 128, and says so.

@@ -20,6 +20,9 @@ struct Figure {
 // kurtosis and Hessian distance.
 std::vector<Figure> StatsFigures(const nlohmann::json& stats);
 
+// The page's content without the page (the pipeline report embeds it).
+std::string StatsReportBody(const nlohmann::json& stats);
+
 // One self-contained page: the sets, every figure inline, the coverage matrices and the
 // per-layer tables. No script, no network.
 std::string StatsReportHtml(const nlohmann::json& stats);

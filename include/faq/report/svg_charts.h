@@ -44,6 +44,21 @@ struct LineFigure {
 
 std::string LineChartSvg(const LineFigure& figure);
 
+struct Bar {
+  std::string label;
+  double value = 0;  // NaN: drawn as "–" with no bar
+};
+
+struct BarFigure {
+  std::string title;
+  std::string value_label;      // the axis under the bars
+  bool percent = false;         // values are fractions shown as percentages
+  std::vector<double> guides;   // vertical reference lines (e.g. 0 and 1 for RER)
+  std::vector<Bar> bars;        // horizontal, top to bottom
+};
+
+std::string BarChartSvg(const BarFigure& figure);
+
 // &, <, >, " escaped for XML and HTML text and attributes.
 std::string EscapeXml(std::string_view text);
 
