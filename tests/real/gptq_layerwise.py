@@ -7,7 +7,7 @@ it: the calibration hidden states entering layer 0 are caught once and carried f
 layer, so a 30-layer model costs two passes over each layer instead of a full forward per layer.
 --batch windows go through the model at a time, as faq's --micro-batch: on SmolLM2-135M at 4 bits
 GPTQ is chaotic enough that the summation order of the Hessians alone (batches of 4, 8 or 16)
-moves the quantized perplexity by 2%, so the comparison with faq uses faq's order.
+moves the quantized perplexity by about ±1%, so the comparison with faq uses faq's order.
 Prints one JSON object: the full-precision and the quantized perplexity on --eval (GPTQ
 protocol: consecutive windows of --seqlen, the remainder dropped).
 """
