@@ -1,8 +1,9 @@
 """Reference logits from Hugging Face transformers for faq's live forward-pass tests.
 
-Reads a JSON list of cases {"dir", "ids", "mask"} and writes <dir>/hf_logits.safetensors
-holding "logits" [B, T, V] (float32). Position ids follow faq's convention for padded
-batches (cumulative count of real tokens, as HF generate does for left padding).
+Reads a JSON list of cases {"dir", "ids", "mask", "out"?} and writes "out" (default
+<dir>/hf_logits.safetensors) holding "logits" [B, T, V] (float32). Position ids follow faq's
+convention for padded batches (cumulative count of real tokens, as HF generate does for left
+padding).
 Test reference only: the product never runs Python.
 """
 import json
@@ -23,7 +24,7 @@ def main(spec_path):
         mask = torch.tensor(case["mask"], dtype=torch.long) if case.get("mask") is not None else torch.ones_like(ids)
         positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
         logits = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits.float().contiguous()
-        save_file({"logits": logits}, case["dir"] + "/hf_logits.safetensors")
+        save_file({"logits": logits}, case.get("out", case["dir"] + "/hf_logits.safetensors"))
     print("ok", len(cases))
 
 

@@ -1,0 +1,130 @@
+"""Independent GPTQ pipeline over transformers, layer by layer (test reference only).
+
+The same algorithm as tests/reference/gptq_pipeline.py (H = (2/n)·Σ xxᵀ of every linear's
+input with the earlier layers already quantized, then tests/reference/gptq_reference.py per
+linear, all linears of a layer from the same inputs), but as the GPTQ authors' repository runs
+it: the calibration hidden states entering layer 0 are caught once and carried from layer to
+layer, so a 30-layer model costs two passes over each layer instead of a full forward per layer.
+--batch windows go through the model at a time, as faq's --micro-batch: on SmolLM2-135M at 4 bits
+GPTQ is chaotic enough that the summation order of the Hessians alone (batches of 4, 8 or 16)
+moves the quantized perplexity by about ±1%, so the comparison with faq uses faq's order.
+Prints one JSON object: the full-precision and the quantized perplexity on --eval (GPTQ
+protocol: consecutive windows of --seqlen, the remainder dropped).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import torch
+from transformers import AutoModelForCausalLM
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from gptq_reference import gptq  # noqa: E402
+
+LINEARS = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+           "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+
+
+class _Caught(Exception):
+    pass
+
+
+def stream(path):
+    ids = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                ids.extend(json.loads(line)["input_ids"])
+    return ids
+
+
+def layer0_inputs(model, windows, batch):
+    """(hidden_states, kwargs) entering the first decoder layer, one pair per batch."""
+    caught = []
+
+    def catch(_module, args, kwargs):
+        caught.append((args[0], dict(kwargs)))
+        raise _Caught
+
+    handle = model.model.layers[0].register_forward_pre_hook(catch, with_kwargs=True)
+    for b in range(0, windows.shape[0], batch):
+        try:
+            model(input_ids=windows[b:b + batch], use_cache=False)
+        except _Caught:
+            pass
+    handle.remove()
+    return caught
+
+
+def run_layer(layer, batches):
+    outputs = []
+    for x, kwargs in batches:
+        y = layer(x, **kwargs)
+        outputs.append((y[0] if isinstance(y, tuple) else y, kwargs))
+    return outputs
+
+
+def hessians_of(layer, batches):
+    linears = {name: layer.get_submodule(name) for name in LINEARS}
+    hessians = {name: torch.zeros(m.in_features, m.in_features) for name, m in linears.items()}
+    counts = {name: 0 for name in LINEARS}
+
+    def hook(name):
+        def add(_module, inputs):
+            x = inputs[0].reshape(-1, inputs[0].shape[-1]).float()
+            m = x.shape[0]
+            hessians[name] *= counts[name] / (counts[name] + m)
+            counts[name] += m
+            x = math.sqrt(2 / counts[name]) * x
+            hessians[name] += x.t() @ x
+        return add
+
+    handles = [m.register_forward_pre_hook(hook(name)) for name, m in linears.items()]
+    run_layer(layer, batches)
+    for h in handles:
+        h.remove()
+    return linears, hessians
+
+
+def perplexity(model, ids, seqlen):
+    windows = len(ids) // seqlen
+    total = 0.0
+    for i in range(windows):
+        x = torch.tensor(ids[i * seqlen:(i + 1) * seqlen]).unsqueeze(0)
+        logits = model(input_ids=x, use_cache=False).logits[0, :-1].double()
+        total += torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="sum").item()
+    tokens = windows * (seqlen - 1)
+    return math.exp(total / tokens), tokens, windows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--calib", required=True)
+    ap.add_argument("--eval", required=True)
+    ap.add_argument("--bits", type=int, default=4)
+    ap.add_argument("--group-size", type=int, default=128)
+    ap.add_argument("--nsamples", type=int, default=64)
+    ap.add_argument("--seqlen", type=int, default=256)
+    ap.add_argument("--batch", type=int, default=4)
+    args = ap.parse_args()
+    torch.set_grad_enabled(False)
+    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32, attn_implementation="eager").eval()
+    eval_ids = stream(args.eval)
+    fp_ppl, _, _ = perplexity(model, eval_ids, args.seqlen)
+    calib = stream(args.calib)
+    n = min(args.nsamples, len(calib) // args.seqlen)
+    batches = layer0_inputs(model, torch.tensor(calib[: n * args.seqlen]).view(n, args.seqlen), args.batch)
+    for layer in model.model.layers:
+        linears, hessians = hessians_of(layer, batches)
+        for name, m in linears.items():
+            m.weight.data = gptq(m.weight.data, hessians[name], args.bits, args.group_size, True, False)
+        batches = run_layer(layer, batches)
+    ppl, tokens, windows = perplexity(model, eval_ids, args.seqlen)
+    print(json.dumps({"fp_ppl": fp_ppl, "ppl": ppl, "tokens": tokens, "windows": windows, "nsamples": n}))
+
+
+if __name__ == "__main__":
+    main()
