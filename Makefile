@@ -24,9 +24,11 @@ build: configure
 test: build real-model
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# SmolLM2-135M-Instruct as a Hugging Face directory in ${FAQ_CACHE:-~/.cache/faq} (tools/real_model.sh).
+# SmolLM2-135M-Instruct as a Hugging Face directory in ${FAQ_CACHE:-~/.cache/faq} (tools/real_model.sh),
+# and the inputs configs/smollm2.yaml names in smollm2-out/ (tools/smollm2_data.py).
 real-model: setup
 	tools/real_model.sh
+	$(PYTHON) tools/smollm2_data.py $${FAQ_CACHE:-$$HOME/.cache/faq}/smollm2-135m-instruct
 
 # The demo needs the binary and the data generator only, not the test suite.
 demo: configure
