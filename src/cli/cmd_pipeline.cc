@@ -48,6 +48,15 @@ StageCommands StageCommandOptions() {
 
 // torchrun for `nproc` steps: $FAQ_TORCHRUN, else the project venv's (the one the build
 // found LibTorch in), else one on PATH.
+// One line per step: what a run would do, then the command it would run.
+void PrintPlan(const nlohmann::json& plan) {
+  size_t index = 0;
+  for (const auto& step : plan) {
+    fmt::print("[{}/{}] {:4} {}: {}\n", ++index, plan.size(), step["action"].get<std::string>(),
+               step["step"].get<std::string>(), fmt::join(step["argv"].get<std::vector<std::string>>(), " "));
+  }
+}
+
 std::pair<std::string, std::string> FindTorchrun() {
   std::vector<std::filesystem::path> candidates;
   if (const char* env = std::getenv("FAQ_TORCHRUN"); env != nullptr && *env != '\0') {
@@ -81,6 +90,7 @@ void RegisterPipeline(CLI::App& app, CommandBody& run) {
     std::string config, run_dir, from, until;
     std::vector<std::string> overrides;
     bool json = false;
+    bool dry_run = false;
   };
   auto p = std::make_shared<Params>();
   CLI::App* cmd = app.add_subcommand(
@@ -96,13 +106,21 @@ void RegisterPipeline(CLI::App& app, CommandBody& run) {
   cmd->add_option("--set", p->overrides,
                   "Override a config value: key.path=value (YAML scalar), repeatable; e.g. regenerate.no_cot=true");
   cmd->add_flag("--json", p->json, "Print the results as one JSON object on the last line");
+  cmd->add_flag("--dry-run", p->dry_run,
+                "Check the config and print each step with what a run would do (run, keep: results current, skip: "
+                "outside --from/--until); start and write nothing");
   cmd->callback([p, &run] {
     run = [p] {
       std::vector<std::string> overrides = p->overrides;
       if (!p->run_dir.empty()) overrides.push_back("run_dir=" + p->run_dir);
       const PipelineConfig config = LoadPipelineConfig(p->config, overrides, QuantizeOptionSpecs(), StageCommandOptions());
       const auto [torchrun, searched] = FindTorchrun();
-      const nlohmann::json results = RunPipeline(config, {p->from, p->until, "", torchrun, searched});
+      const nlohmann::json results = RunPipeline(config, {p->from, p->until, "", torchrun, searched, p->dry_run});
+      if (p->dry_run) {
+        PrintPlan(results["plan"]);
+        if (p->json) PrintJsonResult(results);
+        return 0;
+      }
       fmt::print("{}", ResultsMarkdown(results));
       if (p->json) {
         nlohmann::json summary{{"run_dir", results["run_dir"]}, {"table", results["table"]}};

@@ -210,15 +210,29 @@ size_t StageIndex(const std::string& stage, const char* flag) {
   return static_cast<size_t>(it - stages.begin());
 }
 
+// What a run would do: each step with `keep` (its results are current), `run`, or `skip`
+// (outside --from/--until). Reads the manifest; starts and writes nothing.
+nlohmann::json PlanOnly(const PipelineConfig& config, const std::vector<Step>& steps, size_t from, size_t until) {
+  const RunManifest manifest(fs::path(config.run_dir) / "manifest.json");
+  const std::set<std::string> current = CurrentSteps(steps, manifest);
+  nlohmann::json plan = nlohmann::json::array();
+  for (const Step& step : steps) {
+    const size_t stage = StageIndex(step.stage, "--from");
+    const char* action = stage < from || stage > until ? "skip" : current.count(step.name) > 0 ? "keep" : "run";
+    std::vector<std::string> argv{"faq"};
+    argv.insert(argv.end(), step.args.begin(), step.args.end());
+    if (step.nproc > 1) argv.insert(argv.begin(), {"torchrun", "--nproc-per-node", std::to_string(step.nproc)});
+    plan.push_back({{"step", step.name}, {"action", action}, {"argv", argv}});
+  }
+  return {{"run_dir", config.run_dir}, {"plan", plan}};
+}
+
 }  // namespace
 
 nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& options) {
   const size_t from = StageIndex(options.from, "--from"), until = StageIndex(options.until, "--until");
   if (from > until) throw UsageError("--from " + options.from + " comes after --until " + options.until);
   const std::string binary = options.faq_binary.empty() ? SelfExecutable() : options.faq_binary;
-  fs::create_directories(config.run_dir);
-  RunManifest manifest(fs::path(config.run_dir) / "manifest.json");
-  Servers servers(config, binary);
   const std::vector<Step> steps = PlanSteps(config);
   size_t last_served = 0;  // servers hold memory and cores: stop them after their last user
   for (size_t i = 0; i < steps.size(); ++i) {
@@ -233,6 +247,10 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
                               step.name, step.nproc, options.torchrun_searched));
     }
   }
+  if (options.dry_run) return PlanOnly(config, steps, from, until);
+  fs::create_directories(config.run_dir);
+  RunManifest manifest(fs::path(config.run_dir) / "manifest.json");
+  Servers servers(config, binary);
   size_t index = 0;
   for (const Step& step : steps) {
     if (index == last_served) servers.StopAll();

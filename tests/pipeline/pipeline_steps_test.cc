@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 
 #include "faq/io/json.h"
 #include "faq/util/atomic_file.h"
@@ -125,6 +127,60 @@ TEST_F(PipelineStepsTest, AResultOfAChangedStepReadsStaleUntilMeasuredAgain) {
   const nlohmann::json remeasured = ParseJson(testing::LastLine(third.out), "third run")["table"][0];
   EXPECT_TRUE(remeasured["base"].is_number()) << remeasured.dump();
   EXPECT_EQ(Manifest()["steps"]["eval/fp/held"]["result"]["ppl"], measured["fp"]) << "fp was evaluated again";
+}
+
+// --dry-run: each step with what a run would do, and nothing started or written.
+TEST_F(PipelineStepsTest, ADryRunSaysWhatWouldRunAndTouchesNothing) {
+  auto actions = [](const testing::CommandResult& r) {
+    std::map<std::string, std::string> by_step;
+    const nlohmann::json result = ParseJson(testing::LastLine(r.out), "dry run");
+    for (const auto& step : result["plan"]) by_step[step["step"]] = step["action"];
+    return by_step;
+  };
+  const auto before = Pipeline({"--dry-run"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "run")) << "a dry run wrote the run directory";
+  auto plan = actions(before);
+  EXPECT_EQ(plan.at("regenerate"), "skip");  // before --from assemble
+  EXPECT_EQ(plan.at("assemble/base"), "run");
+  EXPECT_EQ(plan.at("quantize/w4-base"), "run");
+  EXPECT_EQ(plan.at("eval/w4-base/held"), "run");
+  EXPECT_NE(before.out.find("run  quantize/w4-base: faq quantize --model"), std::string::npos) << before.out;
+
+  ASSERT_EQ(Pipeline({}).exit_code, 0);
+  const auto manifest_time = std::filesystem::last_write_time(dir_ / "run/manifest.json");
+  plan = actions(Pipeline({"--dry-run"}));
+  EXPECT_EQ(plan.at("assemble/base"), "keep");
+  EXPECT_EQ(plan.at("eval/w4-base/held"), "keep");
+  plan = actions(Pipeline({"--dry-run", "--set", "quantize.runs=[{name: w4, bits: 3}]"}));
+  EXPECT_EQ(plan.at("assemble/base"), "keep");
+  EXPECT_EQ(plan.at("quantize/w4-base"), "run");
+  EXPECT_EQ(plan.at("eval/w4-base/held"), "run") << "its model would change";
+  EXPECT_EQ(plan.at("eval/fp/held"), "keep");
+  EXPECT_EQ(std::filesystem::last_write_time(dir_ / "run/manifest.json"), manifest_time);
+}
+
+// The bundled configs load and plan (their inputs need not exist yet).
+TEST(PipelineConfigs, EveryBundledConfigPlans) {
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() / "configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    const auto r = testing::Run({"/bin/sh", "-c",
+                                 "cd '" + testing::SourceDir().string() + "' && exec '" + testing::FaqBinary() +
+                                     "' pipeline --dry-run --json --config '" + entry.path().string() + "'"});
+    ASSERT_EQ(r.exit_code, 0) << entry.path() << "\n" << r.err;
+    const auto plan = ParseJson(testing::LastLine(r.out), entry.path().string())["plan"];
+    EXPECT_GT(plan.size(), 4u) << entry.path();
+    if (entry.path().filename() == "smollm2.yaml") {
+      // 6 runs × 3 calibration sets, each evaluated with the fp model on 2 sets.
+      size_t quantize = 0, eval = 0;
+      for (const auto& step : plan) {
+        quantize += step["step"].get<std::string>().rfind("quantize/", 0) == 0;
+        eval += step["step"].get<std::string>().rfind("eval/", 0) == 0;
+      }
+      EXPECT_EQ(quantize, 18u);
+      EXPECT_EQ(eval, 38u);
+    }
+  }
 }
 
 // A calibration set given as a text file: quantized with its own options, its own column.

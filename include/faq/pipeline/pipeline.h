@@ -23,11 +23,14 @@ struct PipelineOptions {
   // step is then refused before any step runs). `torchrun_searched` says where it was looked for.
   std::string torchrun;
   std::string torchrun_searched;
+  // Plan only: which steps would run and which are kept, nothing started or written.
+  bool dry_run = false;
 };
 
 // Runs the configured pipeline; returns the results (eval table and per-step summaries)
 // also written to <run_dir>/results.json and results.md. A table cell whose step is not
 // current (other options or inputs since it ran, as after --from/--until) reads "stale".
+// With `dry_run`, returns {"run_dir", "plan": [{step, action: run|keep|skip, argv}]} instead.
 nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& options);
 
 }  // namespace faq
