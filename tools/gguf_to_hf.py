@@ -11,6 +11,7 @@ transformers refuses to save a model it loaded from GGUF ("quantized with gguf a
 serializable"): the weights are copied into a fresh model built from a config without the GGUF
 quantization_config, which then saves like any other.
 """
+import json
 import sys
 from pathlib import Path
 
@@ -43,6 +44,15 @@ def fresh_model(config, weights):
     return model.to(torch.bfloat16)
 
 
+def check_saved(out, config):
+    """What loaders of the directory rely on: a plain (unquantized) config that keeps the tying."""
+    saved = json.loads((out / "config.json").read_text())
+    if "quantization_config" in saved:
+        sys.exit(f"gguf_to_hf: {out}/config.json kept a quantization_config")
+    if saved.get("tie_word_embeddings", False) != bool(config.tie_word_embeddings):
+        sys.exit(f"gguf_to_hf: {out}/config.json lost tie_word_embeddings={config.tie_word_embeddings}")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: gguf_to_hf.py FILE.gguf OUT_DIR")
@@ -51,6 +61,7 @@ def main():
     config = plain_config(gguf.parent, gguf.name)
     model = fresh_model(config, dequantized_weights(gguf.parent, gguf.name))
     model.save_pretrained(out, safe_serialization=True)
+    check_saved(out, config)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     if not tokenizer.chat_template:
         sys.exit(f"gguf_to_hf: {gguf} carries no chat template")

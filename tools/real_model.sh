@@ -63,6 +63,11 @@ log "converting GGUF (Q4_1) to a Hugging Face directory (bf16 safetensors)"
   die "conversion failed"
 }
 complete "$WORK/model" || die "conversion left an incomplete directory: $(ls "$WORK/model")"
+# SmolLM2's own properties the tests and README rely on: tied embeddings, and a template that
+# injects the default system prompt when a conversation has none.
+grep -q '"tie_word_embeddings": true' "$WORK/model/config.json" || die "config.json: tie_word_embeddings is not true"
+grep -q 'You are a helpful AI assistant named SmolLM' "$WORK/model/chat_template.jinja" ||
+  die "chat_template.jinja lacks SmolLM2's default system prompt"
 
 rm -rf "$DEST"
 mv "$WORK/model" "$DEST"
