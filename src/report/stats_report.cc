@@ -46,7 +46,9 @@ std::vector<LinePanel> PerLayerPanels(const json& stats, const std::vector<std::
   std::vector<LinePanel> panels;
   for (const auto& group : ChartedGroups(stats)) {
     LinePanel panel{group + " input", {}};
-    for (size_t s = first_series; s < series_names.size(); ++s) panel.series.push_back({series_names[s], {}});
+    for (size_t s = first_series; s < series_names.size(); ++s) {
+      panel.series.push_back({series_names[s], {}, static_cast<int>(s)});  // set s keeps its colour
+    }
     for (const auto& layer : stats.at("layers")) {
       for (const auto& input : layer.at("inputs")) {
         if (input.at("group") != group) continue;

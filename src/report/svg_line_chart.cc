@@ -23,6 +23,10 @@ struct Range {
   bool Empty() const { return !(lo <= hi); }
 };
 
+std::string ColorOf(const LineSeries& series, size_t position) {
+  return SeriesColor(series.color >= 0 ? static_cast<size_t>(series.color) : position);
+}
+
 bool Drawn(double y, bool log_y) {
   return std::isfinite(y) && (!log_y || y > 0);
 }
@@ -66,10 +70,10 @@ std::string Panel(const LinePanel& p, int x0, const Range& xr, const Range& yr, 
       path += fmt::format("{}{:.1f},{:.1f} ", pen_down ? "L" : "M", px(x), py(AxisValue(y, log_y)));
       pen_down = true;
       s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\"/>", px(x), py(AxisValue(y, log_y)),
-                       SeriesColor(i));
+                       ColorOf(p.series[i], i));
     }
     if (!path.empty()) {
-      s += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>", path, SeriesColor(i));
+      s += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>", path, ColorOf(p.series[i], i));
     }
   }
   return s;
@@ -79,10 +83,14 @@ std::string Panel(const LinePanel& p, int x0, const Range& xr, const Range& yr, 
 
 std::string LineChartSvg(const LineFigure& f) {
   Range xr, yr;
-  std::vector<std::string> names;
+  std::vector<std::string> names, colors;  // the legend
   for (const auto& p : f.panels) {
-    for (const auto& series : p.series) {
-      if (std::find(names.begin(), names.end(), series.name) == names.end()) names.push_back(series.name);
+    for (size_t i = 0; i < p.series.size(); ++i) {
+      const LineSeries& series = p.series[i];
+      if (std::find(names.begin(), names.end(), series.name) == names.end()) {
+        names.push_back(series.name);
+        colors.push_back(ColorOf(series, i));
+      }
       for (const auto& [x, y] : series.points) {
         xr.Add(x);
         if (Drawn(y, f.log_y)) yr.Add(AxisValue(y, f.log_y));
@@ -103,11 +111,10 @@ std::string LineChartSvg(const LineFigure& f) {
                    EscapeXml(f.title));
   for (size_t i = 0; i < names.size(); ++i) {  // legend
     const int x = kMarginLeft + static_cast<int>(i) * 150;
-    s += fmt::format("<rect x=\"{}\" y=\"27\" width=\"12\" height=\"4\" fill=\"{}\"/>", x, SeriesColor(i));
+    s += fmt::format("<rect x=\"{}\" y=\"27\" width=\"12\" height=\"4\" fill=\"{}\"/>", x, colors[i]);
     s += fmt::format("<text x=\"{}\" y=\"33\" font-size=\"11\">{}</text>", x + 16, EscapeXml(names[i]));
   }
   for (int i = 0; i < static_cast<int>(f.panels.size()); ++i) {
-    // Series keep their legend colour only if every panel lists them in the same order.
     s += Panel(f.panels[i], kMarginLeft + i * (kPanelWidth + kGap), xr, yr, f.log_y);
   }
   s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",

@@ -27,6 +27,14 @@ TEST(ReportInBrowser, StatsReportRendersEveryPictureWithoutErrors) {
                            "eval=" + (shared / "models/llama2xs_eval.jsonl").string(), "--nsamples", "4", "--seqlen",
                            "128", "--group-size", "32", "--out", out});
   ASSERT_EQ(run.exit_code, 0) << run.err;
+  // A set keeps its colour in every picture: "eval" is the second set in the kurtosis chart and
+  // the only line of the Hessian-distance chart (which once drew it in the first set's colour).
+  const std::string kurtosis = ReadFile(std::filesystem::path(out) / "kurtosis.svg");
+  const std::string distance = ReadFile(std::filesystem::path(out) / "hessian_distance.svg");
+  EXPECT_NE(kurtosis.find("stroke=\"#1f77b4\""), std::string::npos);
+  EXPECT_NE(kurtosis.find("stroke=\"#d62728\""), std::string::npos);
+  EXPECT_NE(distance.find("stroke=\"#d62728\""), std::string::npos);
+  EXPECT_EQ(distance.find("stroke=\"#1f77b4\""), std::string::npos);
   const std::filesystem::path page = std::filesystem::path(out) / "report.html";
   const std::string html = ReadFile(page);
   // Self-contained: the only URL is the SVG namespace.

@@ -28,6 +28,7 @@ std::string HeatmapSvg(const HeatmapFigure& figure);
 struct LineSeries {
   std::string name;
   std::vector<std::pair<double, double>> points;  // (x, y); a NaN y leaves a gap
+  int color = -1;  // SeriesColor index (a set keeps its colour in every picture); -1: the series' position
 };
 
 struct LinePanel {
