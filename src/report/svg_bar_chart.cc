@@ -38,11 +38,7 @@ std::string BarChartSvg(const BarFigure& f) {
   const int n = static_cast<int>(f.bars.size());
   const int width = kLabelWidth + kPlotWidth + 90;
   const int height = kMarginTop + std::max(n, 1) * (kBarHeight + kGap) + kMarginBottom;
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"sans-serif\">",
-      width, height);
-  s += fmt::format("<text x=\"8\" y=\"20\" font-size=\"14\" font-weight=\"bold\">{}</text>", EscapeXml(f.title));
+  std::string s = SvgStart(width, height, f.title, 8, 20);
   const int plot_bottom = kMarginTop + std::max(n, 1) * (kBarHeight + kGap);
   for (double g : f.guides) {
     s += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>"

@@ -70,12 +70,7 @@ std::string HeatmapSvg(const HeatmapFigure& f) {
   const int n = static_cast<int>(std::max<size_t>(f.panels.size(), 1));
   const int width = kMarginLeft + n * (kPanelWidth + kGap) + kBarWidth + 40;
   const int height = kMarginTop + kPanelHeight + kMarginBottom;
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"sans-serif\">",
-      width, height);
-  s += fmt::format("<text x=\"{}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{}</text>", kMarginLeft,
-                   EscapeXml(f.title));
+  std::string s = SvgStart(width, height, f.title, kMarginLeft, 18);
   for (int i = 0; i < static_cast<int>(f.panels.size()); ++i) {
     const HeatmapPanel& p = f.panels[i];
     const int x = kMarginLeft + i * (kPanelWidth + kGap);
@@ -98,6 +93,13 @@ std::string HeatmapSvg(const HeatmapFigure& f) {
   s += ColorBar(kMarginLeft + n * (kPanelWidth + kGap) - kGap / 2, kMarginTop, kPanelHeight, vmax);
   s += "</svg>";
   return s;
+}
+
+std::string SvgStart(int width, int height, std::string_view title, int title_x, int title_y) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"sans-serif\"><text x=\"{2}\" y=\"{3}\" font-size=\"14\" font-weight=\"bold\">{4}</text>",
+      width, height, title_x, title_y, EscapeXml(title));
 }
 
 std::string EscapeXml(std::string_view text) {

@@ -103,12 +103,7 @@ std::string LineChartSvg(const LineFigure& f) {
   const int n = static_cast<int>(std::max<size_t>(f.panels.size(), 1));
   const int width = kMarginLeft + n * (kPanelWidth + kGap);
   const int height = kMarginTop + kPanelHeight + kMarginBottom;
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"sans-serif\">",
-      width, height);
-  s += fmt::format("<text x=\"{}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">{}</text>", kMarginLeft,
-                   EscapeXml(f.title));
+  std::string s = SvgStart(width, height, f.title, kMarginLeft, 18);
   for (size_t i = 0; i < names.size(); ++i) {  // legend
     const int x = kMarginLeft + static_cast<int>(i) * 150;
     s += fmt::format("<rect x=\"{}\" y=\"27\" width=\"12\" height=\"4\" fill=\"{}\"/>", x, colors[i]);

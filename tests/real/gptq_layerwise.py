@@ -13,7 +13,6 @@ protocol: consecutive windows of --seqlen, the remainder dropped).
 """
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -21,23 +20,11 @@ import torch
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from gptq_common import collect_hessians, perplexity, stream  # noqa: E402
 from gptq_reference import gptq  # noqa: E402
-
-LINEARS = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-           "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
-
 
 class _Caught(Exception):
     pass
-
-
-def stream(path):
-    ids = []
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                ids.extend(json.loads(line)["input_ids"])
-    return ids
 
 
 def layer0_inputs(model, windows, batch):
@@ -67,36 +54,7 @@ def run_layer(layer, batches):
 
 
 def hessians_of(layer, batches):
-    linears = {name: layer.get_submodule(name) for name in LINEARS}
-    hessians = {name: torch.zeros(m.in_features, m.in_features) for name, m in linears.items()}
-    counts = {name: 0 for name in LINEARS}
-
-    def hook(name):
-        def add(_module, inputs):
-            x = inputs[0].reshape(-1, inputs[0].shape[-1]).float()
-            m = x.shape[0]
-            hessians[name] *= counts[name] / (counts[name] + m)
-            counts[name] += m
-            x = math.sqrt(2 / counts[name]) * x
-            hessians[name] += x.t() @ x
-        return add
-
-    handles = [m.register_forward_pre_hook(hook(name)) for name, m in linears.items()]
-    run_layer(layer, batches)
-    for h in handles:
-        h.remove()
-    return linears, hessians
-
-
-def perplexity(model, ids, seqlen):
-    windows = len(ids) // seqlen
-    total = 0.0
-    for i in range(windows):
-        x = torch.tensor(ids[i * seqlen:(i + 1) * seqlen]).unsqueeze(0)
-        logits = model(input_ids=x, use_cache=False).logits[0, :-1].double()
-        total += torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="sum").item()
-    tokens = windows * (seqlen - 1)
-    return math.exp(total / tokens), tokens, windows
+    return collect_hessians(layer, lambda: run_layer(layer, batches))
 
 
 def main():

@@ -8,7 +8,6 @@ perplexity on held-out data with the GPTQ protocol. Prints one JSON object.
 """
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -16,16 +15,8 @@ import torch
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.dirname(__file__))
+from gptq_common import collect_hessians, perplexity, stream  # noqa: E402
 from gptq_reference import gptq  # noqa: E402
-
-
-def stream(path):
-    ids = []
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                ids.extend(json.loads(line)["input_ids"])
-    return ids
 
 
 def main():
@@ -43,39 +34,16 @@ def main():
     calib = stream(args.calib)
     n = min(args.nsamples, len(calib) // args.seqlen)
     windows = torch.tensor(calib[: n * args.seqlen]).view(n, args.seqlen)
-    names = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-             "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
     for layer in model.model.layers:
-        linears = {name: layer.get_submodule(name) for name in names}
-        hessians = {name: torch.zeros(m.in_features, m.in_features) for name, m in linears.items()}
-        counts = {name: 0 for name in names}
+        def run_calibration():
+            for b in range(0, n, 8):
+                model(input_ids=windows[b:b + 8])
 
-        def hook(name):
-            def add(_module, inputs):
-                x = inputs[0].reshape(-1, inputs[0].shape[-1]).float()
-                m = x.shape[0]
-                hessians[name] *= counts[name] / (counts[name] + m)
-                counts[name] += m
-                x = math.sqrt(2 / counts[name]) * x
-                hessians[name] += x.t() @ x
-            return add
-
-        handles = [m.register_forward_pre_hook(hook(name)) for name, m in linears.items()]
-        for b in range(0, n, 8):
-            model(input_ids=windows[b:b + 8])
-        for h in handles:
-            h.remove()
+        linears, hessians = collect_hessians(layer, run_calibration)
         for name, m in linears.items():
             m.weight.data = gptq(m.weight.data, hessians[name], args.bits, args.group_size, True, False)
-    ids = stream(args.eval)
-    w = len(ids) // args.seqlen
-    total = 0.0
-    for i in range(w):
-        x = torch.tensor(ids[i * args.seqlen:(i + 1) * args.seqlen]).unsqueeze(0)
-        logits = model(input_ids=x).logits[0, :-1].double()
-        total += torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="sum").item()
-    tokens = w * (args.seqlen - 1)
-    print(json.dumps({"ppl": math.exp(total / tokens), "tokens": tokens, "windows": w}))
+    ppl, tokens, w = perplexity(model, stream(args.eval), args.seqlen)
+    print(json.dumps({"ppl": ppl, "tokens": tokens, "windows": w}))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,9 @@ std::string BarChartSvg(const BarFigure& figure);
 // &, <, >, " escaped for XML and HTML text and attributes.
 std::string EscapeXml(std::string_view text);
 
+// The opening <svg> element of a width × height picture and its bold title at (title_x, title_y).
+std::string SvgStart(int width, int height, std::string_view title, int title_x, int title_y);
+
 // The series colours, in order (sets keep their colour across every picture).
 std::string SeriesColor(size_t index);
 
