@@ -31,7 +31,7 @@ int RunEvalPpl(const EvalPplParams& p) {
   options.resident = false;  // one layer at a time: the model may be larger than RAM
   options.device = ResolveRankDevice(p.device);
   const dist::Communicator comm = JoinProcessGroup(p.dist, options.device.is_cuda());
-  options.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model));
+  options.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model), options.device);
   CausalLM model(p.model, options);
   spdlog::info("model {}: {} ({} layers, hidden {}, vocab {}) on {} in {}, {} threads", p.model,
                ArchitectureName(model.config().arch), model.NumLayers(), model.config().hidden_size,

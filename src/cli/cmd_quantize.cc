@@ -1,6 +1,8 @@
 // faq quantize: an HF model + calibration data → a quantized checkpoint (layer by layer).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -145,6 +147,26 @@ nlohmann::json ReportJson(const ModelQuantizerResult& r) {
   return rows;
 }
 
+// The run's profile, largest step first in the log (info) and as an object in --json.
+nlohmann::json ProfileJson(const QuantizeProfile& p, double export_seconds) {
+  return {{"embed_s", p.embed},       {"transform_s", p.transform}, {"forward_s", p.forward},
+          {"statistics_s", p.statistics}, {"solve_s", p.solve},     {"rtn_loss_s", p.rtn_loss},
+          {"advance_s", p.advance},   {"journal_s", p.journal},     {"export_s", export_seconds},
+          {"layers", p.layers},       {"layer_passes", p.layer_passes}, {"inspect_batches", p.inspect_batches}};
+}
+
+void LogProfile(const nlohmann::json& profile) {
+  std::vector<std::pair<double, std::string>> steps;
+  for (const auto& [key, value] : profile.items()) {
+    if (key.size() > 2 && key.compare(key.size() - 2, 2, "_s") == 0) steps.emplace_back(value.get<double>(), key);
+  }
+  std::sort(steps.rbegin(), steps.rend());
+  std::string text;
+  for (const auto& [seconds, key] : steps) text += fmt::format(" {} {:.2f}", key.substr(0, key.size() - 2), seconds);
+  spdlog::info("profile (s):{}; {} layer passes over the calibration set for {} layers", text,
+               profile["layer_passes"].get<int64_t>(), profile["layers"].get<int64_t>());
+}
+
 void PrintTable(const ModelQuantizerResult& r) {
   fmt::print("{:<44} {:>11} {:>4} {:>5} {:>8} {:>11} {:>11} {:>7}\n", "linear", "in x out", "bits", "group", "tokens",
              "loss", "rtn loss", "sec");
@@ -166,7 +188,7 @@ int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
   const dist::Communicator comm = JoinProcessGroup(dist_params, mo.device.is_cuda());
   p.quant.comm = &comm;
   p.quant.show_progress = comm.is_root();
-  mo.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model));
+  mo.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model), mo.device);
   CausalLM model(p.model, mo);
   const CalibrationSet calib = LoadCalibration(p);
   PreFlight(p, model, calib, p.quant);
@@ -195,7 +217,11 @@ int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
               : p.format == "awq"  ? ExportOptions::Format::kAwq
               : p.format == "spqr" ? ExportOptions::Format::kSpqr
                                    : ExportOptions::Format::kGptq;
+  const auto export_start = std::chrono::steady_clock::now();
   const ExportSummary written = WriteQuantizedCheckpoint(p.model, p.out, r.linears, r.replaced, QuantConfigExtras(p), eo);
+  const nlohmann::json profile =
+      ProfileJson(r.profile, std::chrono::duration<double>(std::chrono::steady_clock::now() - export_start).count());
+  LogProfile(profile);
   WriteFileAtomic(std::filesystem::path(p.out) / "quant_report.json", ReportJson(r).dump(1) + "\n");
   if (journal) journal->Remove();  // the checkpoint holds everything it recorded
   double loss = 0, rtn = 0;
@@ -207,7 +233,8 @@ int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
     nlohmann::json result = {{"out", p.out}, {"format", p.format}, {"method", p.quant.method}, {"bits", p.quant.scheme.bits},
                      {"group_size", group_size}, {"linears", r.linears.size()},
                      {"replaced", r.replaced.size()}, {"device", model.device().str()}, {"total_loss", loss},
-                     {"total_rtn_loss", rtn}, {"seconds", r.seconds}};
+                     {"total_rtn_loss", rtn}, {"seconds", r.seconds},
+                     {"dtype", DtypeName(model.compute_type())}, {"profile", profile}};
     if (eo.format == ExportOptions::Format::kSpqr) {
       result["avg_bits"] = written.avg_bits;
       result["outliers"] = written.outliers;

@@ -144,6 +144,12 @@ at::Tensor DequantizeGptqWeight(const SafetensorsReader& reader, const std::stri
   } else {
     idx = at::floor_divide(at::arange(k, at::kLong), config.group_size > 0 ? config.group_size : std::max<int64_t>(k, 1));
   }
+  return DequantizeGroupedCodes(q, z, s, idx);
+}
+
+at::Tensor DequantizeGroupedCodes(const at::Tensor& q, const at::Tensor& z, const at::Tensor& s,
+                                  const at::Tensor& idx) {
+  const int64_t n = q.size(0), k = q.size(1);
   // Column chunks bound the [N, chunk] temporaries of large layers.
   at::Tensor w = at::empty({n, k}, at::kFloat);
   const int64_t step = std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(n, 1));

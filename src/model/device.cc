@@ -5,7 +5,12 @@
 #include <ATen/Context.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include "faq/util/error.h"
 
@@ -15,6 +20,22 @@ namespace {
 int64_t VisibleGpus() {
   if (!at::globalContext().hasCUDA()) return 0;
   return at::detail::getCUDAHooks().deviceCount();
+}
+
+// The "flags" line of /proc/cpuinfo (empty elsewhere).
+const std::set<std::string>& CpuFlags() {
+  static const std::set<std::string> flags = [] {
+    std::set<std::string> out;
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream words(line.substr(line.find(':') + 1));
+      for (std::string w; words >> w;) out.insert(w);
+      break;
+    }
+    return out;
+  }();
+  return flags;
 }
 
 std::string WhyNoGpu() {
@@ -75,6 +96,29 @@ c10::ScalarType ResolveComputeType(const std::string& spec, const ModelConfig& c
   if (spec != "auto") throw UsageError(fmt::format("--dtype: expected auto, fp32, bf16 or fp16, got '{}'", spec));
   if (config.torch_dtype == "bfloat16") return c10::kBFloat16;
   if (config.torch_dtype == "float16") return c10::kHalf;
+  return c10::kFloat;
+}
+
+
+bool CpuComputesNatively(c10::ScalarType type) {
+  const auto& flags = CpuFlags();
+  if (type == c10::kBFloat16) return flags.count("avx512_bf16") > 0 || flags.count("amx_bf16") > 0;
+  if (type == c10::kHalf) return flags.count("avx512_fp16") > 0 || flags.count("amx_fp16") > 0;
+  return true;
+}
+
+std::string DtypeName(c10::ScalarType type) {
+  if (type == c10::kFloat) return "fp32";
+  if (type == c10::kBFloat16) return "bf16";
+  if (type == c10::kHalf) return "fp16";
+  return c10::toString(type);
+}
+
+c10::ScalarType ResolveComputeType(const std::string& spec, const ModelConfig& config, c10::Device device) {
+  const c10::ScalarType type = ResolveComputeType(spec, config);
+  if (spec != "auto" || !device.is_cpu() || CpuComputesNatively(type)) return type;
+  spdlog::info("--dtype auto: computing in fp32, not the checkpoint's {}: this CPU has no native {} matrix "
+               "instructions (--dtype {} forces it)", DtypeName(type), DtypeName(type), DtypeName(type));
   return c10::kFloat;
 }
 

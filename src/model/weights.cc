@@ -7,6 +7,7 @@
 #include "faq/io/json.h"
 #include "faq/format/tensor_io.h"
 #include "faq/format/awq_format.h"
+#include "faq/format/compressed_tensors_loader.h"
 #include "faq/format/gptq_loader.h"
 #include "faq/format/spqr_loader.h"
 #include "faq/util/atomic_file.h"
@@ -18,8 +19,9 @@ std::string LayerPrefix(int64_t i) { return fmt::format("model.layers.{}.", i); 
 
 namespace {
 
-// A GPTQ checkpoint replaces `P.weight` of each quantized linear by `P.qweight` and friends;
-// returns the prefix P when `name` is such a missing weight, empty otherwise.
+// A packed checkpoint replaces `P.weight` of each quantized linear by `P.qweight` and friends
+// (compressed-tensors: `P.weight_packed`); returns the prefix P when `name` is such a missing
+// weight, empty otherwise.
 std::string GptqPrefixOf(const SafetensorsReader& reader, const std::string& name) {
   constexpr std::string_view kSuffix = ".weight";
   if (name.size() <= kSuffix.size() || name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0 ||
@@ -27,14 +29,18 @@ std::string GptqPrefixOf(const SafetensorsReader& reader, const std::string& nam
     return "";
   }
   std::string prefix = name.substr(0, name.size() - kSuffix.size());
-  return HasGptqWeight(reader, prefix) ? prefix : "";
+  return HasGptqWeight(reader, prefix) || HasCompressedTensorsWeight(reader, prefix) ? prefix : "";
 }
 
-// A packed linear in the layout config.json's quantization_config names (GPTQ, AWQ or SpQR).
+// A packed linear in the layout config.json's quantization_config names (GPTQ, AWQ, SpQR or
+// compressed-tensors).
 at::Tensor LoadGptq(const SafetensorsReader& reader, const nlohmann::json& raw_config, const std::string& prefix,
                     const std::vector<int64_t>& shape, at::ScalarType type) {
   const std::string label = (reader.dir() / "config.json").string();
   if (shape.size() != 2) Fail("model '{}': '{}.qweight' found where a {}-D tensor is expected", reader.dir().string(), prefix, shape.size());
+  if (auto ct = ReadCompressedTensorsConfig(raw_config, label)) {
+    return DequantizeCompressedTensorsWeight(reader, prefix, *ct, shape[0], shape[1]).to(type);
+  }
   if (auto spqr = ReadSpqrConfig(raw_config, label)) {
     return DequantizeSpqrWeight(reader, prefix, *spqr, shape[0], shape[1]).to(type);
   }

@@ -52,6 +52,7 @@ void CalibrationStream::Store(at::Tensor& store, const MicroBatch& mb, const at:
 
 void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp,
                                 const std::map<std::string, std::string>& group_of, const GroupSink& sink) const {
+  passes_ += fp_hidden_.defined() ? 2 : 1;
   for (const auto& mb : batches_) {
     auto rows_of = [&](const at::Tensor& x) {
       at::Tensor flat = x.reshape({-1, x.size(-1)});
@@ -84,6 +85,7 @@ at::Tensor CalibrationStream::ObserveOutput(int64_t layer, const DecoderLayerWei
   std::vector<at::Tensor> rows;
   for (int64_t j = 0; j < wanted; ++j) {
     const MicroBatch& mb = batches_[static_cast<size_t>(j * batches / wanted)];
+    ++inspect_batches_;
     LinearObserver observer = [&](const std::string& rel, const at::Tensor&, const at::Tensor& y) {
       if (rel != linear) return;
       at::Tensor flat = y.reshape({-1, y.size(-1)});
@@ -95,6 +97,7 @@ at::Tensor CalibrationStream::ObserveOutput(int64_t layer, const DecoderLayerWei
 }
 
 void CalibrationStream::Advance(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp) {
+  passes_ += fp_hidden_.defined() ? 2 : 1;
   for (const auto& mb : batches_) {
     Store(hidden_, mb, model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn));
     if (fp_hidden_.defined()) Store(fp_hidden_, mb, model_.RunLayer(layer, w_fp, Load(fp_hidden_, mb), mb.attn));

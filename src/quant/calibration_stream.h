@@ -52,6 +52,11 @@ class CalibrationStream {
   // without that stream), wherever they are kept.
   const at::Tensor& Hidden() const { return hidden_; }
   const at::Tensor& FullPrecisionHidden() const { return fp_hidden_; }
+  // Passes of a layer over the whole calibration set so far (each stream counts), and the
+  // micro-batch runs of ObserveOutput.
+  int64_t LayerPasses() const { return passes_; }
+  int64_t InspectBatches() const { return inspect_batches_; }
+
   // Replaces them by saved ones (a resumed run); `fp_hidden` is ignored without that stream.
   void SetHidden(const at::Tensor& hidden, const at::Tensor& fp_hidden);
 
@@ -70,6 +75,8 @@ class CalibrationStream {
   std::vector<MicroBatch> batches_;
   at::Tensor hidden_;
   at::Tensor fp_hidden_;
+  mutable int64_t passes_ = 0;
+  mutable int64_t inspect_batches_ = 0;
 };
 
 }  // namespace faq

@@ -3,6 +3,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+
 #include "faq/quant/cuda_ops.h"
 #include "faq/util/error.h"
 
@@ -10,10 +12,24 @@ namespace faq {
 namespace {
 
 // xᵀx of one Add in fp32: the same bits whichever process computes it (at one thread count).
+// On the CPU only the row blocks from the diagonal rightwards are multiplied and the rest is
+// mirrored (the product is symmetric): about 0.55–0.65 of one GEMM's flops for 2k–6k columns.
 at::Tensor Product(const at::Tensor& x) {
-  if (!x.is_cuda()) return at::mm(x.t(), x);
-  at::Tensor out = at::zeros({x.size(1), x.size(1)}, x.options());
-  HessianUpdateCuda(out, x, /*keep=*/0.0, /*scale=*/1.0);
+  const int64_t k = x.size(1);
+  if (x.is_cuda()) {
+    at::Tensor out = at::zeros({k, k}, x.options());
+    HessianUpdateCuda(out, x, /*keep=*/0.0, /*scale=*/1.0);
+    return out;
+  }
+  constexpr int64_t kBlock = 512;
+  if (k < 2 * kBlock) return at::mm(x.t(), x);
+  at::Tensor out = at::empty({k, k}, x.options());
+  for (int64_t i = 0; i < k; i += kBlock) {
+    const int64_t rows = std::min(kBlock, k - i);
+    const at::Tensor block = at::mm(x.narrow(1, i, rows).t(), x.narrow(1, i, k - i));  // [rows, k − i]
+    out.narrow(0, i, rows).narrow(1, i, k - i).copy_(block);
+    out.narrow(0, i + rows, k - i - rows).narrow(1, i, rows).copy_(block.narrow(1, rows, k - i - rows).t());
+  }
   return out;
 }
 

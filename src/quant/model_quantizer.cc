@@ -19,6 +19,9 @@ namespace faq {
 namespace {
 
 using GroupStatsMap = std::map<std::string, GroupStats>;
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 void CheckSupported(const ModelConfig& config, const QuantMethod& method) {
   if (method.Policy().needs_fp_inputs && config.num_experts > 0) {
@@ -51,17 +54,19 @@ void AllReduceStatistics(const LayerPlan& plan, const DecoderLayerWeights& w, in
 
 GroupStatsMap CollectStatistics(const CalibrationStream& stream, const LayerPlan& plan, const DecoderLayerWeights& w,
                                 const DecoderLayerWeights& w_fp, int stage, StatsRequest request,
-                                const dist::Communicator& comm, at::Device device) {
+                                const dist::Communicator& comm, at::Device device, double* statistics_seconds) {
   GroupStatsMap stats;
   if (stream.Samples() == 0 || request.Empty()) return stats;
   if (request.sample_rows > 0) request.sample_stride = std::max<int64_t>(1, stream.Tokens() / request.sample_rows);
   stream.Observe(plan.layer, w, w_fp, GroupOf(plan, stage),
                  [&](const std::string& group, const at::Tensor& rows, const at::Tensor& fp_rows) {
+                   const auto start = Clock::now();
                    try {
                      stats.try_emplace(group, rows.size(-1), request).first->second.Add(rows, fp_rows);
                    } catch (const Error& e) {
                      Fail("{}{}: statistics: {}", LayerPrefix(plan.layer), group, e.what());
                    }
+                   *statistics_seconds += SecondsSince(start);
                  });
   AllReduceStatistics(plan, w, stage, request, comm, device, stats);
   return stats;
@@ -87,7 +92,9 @@ GroupTensors ViewGroup(DecoderLayerWeights& w, const PlannedGroup& g) {
 void TransformGroups(const QuantTransform& transform, const CalibrationStream& stream, const LayerPlan& plan,
                      DecoderLayerWeights& w, const DecoderLayerWeights& w_fp, const dist::Communicator& comm,
                      at::Device device) {
-  const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, /*stage=*/-1, transform.Needs(), comm, device);
+  double statistics_seconds = 0;  // part of the transform's time
+  const GroupStatsMap stats =
+      CollectStatistics(stream, plan, w, w_fp, /*stage=*/-1, transform.Needs(), comm, device, &statistics_seconds);
   for (const auto& g : plan.groups) {
     auto it = stats.find(g.group.name);
     if (it == stats.end() || it->second.rows() == 0) continue;  // e.g. an expert no token reached
@@ -106,7 +113,7 @@ void TransformGroups(const QuantTransform& transform, const CalibrationStream& s
 }
 
 LinearReport SolveLinear(const QuantSolver& solver, const PlannedLinear& l, Linear& lin, const GroupStats* stats,
-                         ModelQuantizerResult& result) {
+                         ModelQuantizerResult& result, QuantizeProfile& profile) {
   LinearReport row;
   row.layer = 0;
   row.name = l.full;
@@ -126,9 +133,13 @@ LinearReport SolveLinear(const QuantSolver& solver, const PlannedLinear& l, Line
   }
   try {
     if (row.tokens > 0) {
+      const auto start = Clock::now();
       row.rtn_loss = OutputLoss(lin.weight, RtnSolve(lin.weight, l.effective.scheme).Dequantize(), stats->H());
+      profile.rtn_loss += SecondsSince(start);
     }
+    const auto start = Clock::now();
     QuantizedLinear q = use->Solve(lin.weight, row.tokens > 0 ? stats : nullptr, l.effective.scheme, &row.solve);
+    profile.solve += SecondsSince(start);
     q.bias = lin.bias;
     lin.weight = q.Dequantize().to(lin.weight.scalar_type());  // what the next stages and layers see
     result.linears.emplace(l.full, q.To(at::kCPU));
@@ -175,7 +186,7 @@ void AdoptSolved(const LayerPlan& plan, int stage, ModelQuantizerResult&& all, D
 // The stage's linears are solved round-robin over the ranks (all of them in a world of one).
 void SolveStage(const QuantSolver& solver, const LayerPlan& plan, int stage, const GroupStatsMap& stats,
                 DecoderLayerWeights& w, const dist::Communicator& comm, at::Device device,
-                ModelQuantizerResult& result, Progress* progress) {
+                ModelQuantizerResult& result, Progress* progress, QuantizeProfile& profile) {
   ModelQuantizerResult mine;
   int64_t index = 0;
   for (const auto& g : plan.groups) {
@@ -184,7 +195,7 @@ void SolveStage(const QuantSolver& solver, const LayerPlan& plan, int stage, con
     const GroupStats* group_stats = it == stats.end() ? nullptr : &it->second;
     for (const auto& l : g.linears) {
       if (index++ % comm.world_size() != comm.rank()) continue;
-      LinearReport row = SolveLinear(solver, l, *w.FindLinear(l.rel), group_stats, mine);
+      LinearReport row = SolveLinear(solver, l, *w.FindLinear(l.rel), group_stats, mine, profile);
       row.layer = plan.layer;
       mine.reports.push_back(std::move(row));
       if (!comm.distributed()) AdvanceProgress(progress, plan, l);
@@ -248,7 +259,7 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
 
 ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& calib, const ModelQuantizerOptions& o,
                                    const QuantMethod& method) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const ModelConfig& config = model.config();
   CheckSupported(config, method);
   ModelQuantizerOptions scheme_options = o;
@@ -261,11 +272,14 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
     Fail("a data-parallel run ({} ranks) keeps no resume journal: run without one", comm.world_size());
   }
   const CalibrationSet shard = ShardCalibration(calib, std::max<int64_t>(o.micro_batch, 1), comm);  // this rank's samples
+  QuantizeProfile profile;
+  auto step_start = Clock::now();
   CalibrationStream stream(model, shard,
                            {.micro_batch = o.micro_batch,
                             .full_precision_stream = method.Policy().needs_fp_inputs,
                             .offload_dir = o.offload_dir,
                             .on_host = o.activations_on_host});
+  profile.embed = SecondsSince(step_start);
   // Statistics are collected for data-free solvers too when samples are given: the report
   // then shows every method's output error on the same footing.
   StatsRequest solve_request = method.solver->Needs();
@@ -281,23 +295,37 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
     DecoderLayerWeights w = loaded;
     const DecoderLayerWeights w_fp = loaded;
     ModelQuantizerResult layer_result;
+    step_start = Clock::now();
     if (method.transform) TransformGroups(*method.transform, stream, plan, w, w_fp, comm, model.device());
+    profile.transform += SecondsSince(step_start);
     for (int stage : plan.stages) {
-      const GroupStatsMap stats =
-          CollectStatistics(stream, plan, w, w_fp, stage, solve_request, comm, model.device());
+      step_start = Clock::now();
+      double statistics_seconds = 0;
+      const GroupStatsMap stats = CollectStatistics(stream, plan, w, w_fp, stage, solve_request, comm, model.device(),
+                                                    &statistics_seconds);
+      profile.statistics += statistics_seconds;
+      profile.forward += SecondsSince(step_start) - statistics_seconds;
       SolveStage(*method.solver, plan, stage, stats, w, comm, model.device(), layer_result,
-                 o.show_progress ? &progress : nullptr);
+                 o.show_progress ? &progress : nullptr, profile);
     }
     RecordReplaced(plan, loaded, w, layer_result);
+    step_start = Clock::now();
     if (i + 1 < model.NumLayers()) stream.Advance(i, w, w_fp);  // nothing reads the last layer's outputs
+    profile.advance += SecondsSince(step_start);
+    step_start = Clock::now();
     if (o.journal != nullptr) o.journal->CommitLayer(i, layer_result, stream.Hidden(), stream.FullPrecisionHidden());
+    profile.journal += SecondsSince(step_start);
+    ++profile.layers;
     Merge(result, std::move(layer_result));
   } catch (const c10::Error& e) {  // a failed tensor operation (a CUDA error, out of memory) names its layer
     Fail("{}: {} on {}: {}", LayerPrefix(i).substr(0, LayerPrefix(i).size() - 1), method.name, model.device().str(),
          e.what_without_backtrace());
   }
   if (o.show_progress) progress.Finish();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  profile.layer_passes = stream.LayerPasses();
+  profile.inspect_batches = stream.InspectBatches();
+  result.profile = profile;
+  result.seconds = SecondsSince(start);
   return result;
 }
 

@@ -84,7 +84,7 @@ std::vector<QuantizeOption> GeneralOptions() {
         "the default for --method spqr) | fake (dequantized weights)",
         &Format}, {}, FAQ_FIELD(std::string, p.format)},
       {DeviceOptionSpec(), {}, FAQ_FIELD(std::string, p.device)},
-      {DtypeOptionSpec("fp32"), {}, FAQ_FIELD(std::string, p.dtype)},
+      {DtypeOptionSpec("auto"), {}, FAQ_FIELD(std::string, p.dtype)},
       {{"max-memory-mb", T::kInt, int64_t{0}, "Refuse to start above this planned host peak (0 = 90% of available)",
         &NonNegative}, {}, FAQ_FIELD(int64_t, p.max_memory_mb)},
       {{"offload-dir", T::kString, none,

@@ -19,7 +19,8 @@ TEST(LiveQuantize, GptqPerplexityMatchesAnIndependentPipeline) {
   testing::TempDir dir;
   const std::string out = (dir / "q").string();
   auto q = testing::Run({testing::FaqBinary(), "quantize", "--model", model, "--calib", calib, "--method", "gptq",
-                         "--bits", "4", "--group-size", "64", "--nsamples", "64", "--seqlen", "256", "--out", out,
+                         "--bits", "4", "--group-size", "64", "--nsamples", "64", "--seqlen", "256", "--dtype", "fp32",
+                         "--out", out,
                          "--json"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   auto summary = nlohmann::json::parse(testing::LastLine(q.out));

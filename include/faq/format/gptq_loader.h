@@ -37,4 +37,9 @@ bool HasGptqWeight(const SafetensorsReader& reader, const std::string& prefix);
 at::Tensor DequantizeGptqWeight(const SafetensorsReader& reader, const std::string& prefix,
                                 const GptqCheckpointConfig& config, int64_t out_features, int64_t in_features);
 
+// W[n, k] = s[g, n] · (q[n, k] − z[g, n]) with g = idx[k], in fp32 [N, K]: codes q [N, K],
+// zero points z and scales s [G, N], idx int64 [K] (shared by the packed layouts faq reads).
+at::Tensor DequantizeGroupedCodes(const at::Tensor& q, const at::Tensor& z, const at::Tensor& s,
+                                  const at::Tensor& idx);
+
 }  // namespace faq

@@ -59,6 +59,22 @@ struct LinearReport {
   SolveReport solve;
 };
 
+// Where a run's time went (wall-clock seconds) and how often layers ran, for the report and
+// for profiling: which step dominates decides what is worth making faster.
+struct QuantizeProfile {
+  double embed = 0;       // the layer-0 inputs
+  double transform = 0;   // a transform's statistics and searches (AWQ), their layer runs included
+  double forward = 0;     // the statistics passes' layer runs, the statistics themselves excluded
+  double statistics = 0;  // Hessian (and other statistics) accumulation
+  double solve = 0;       // the solvers (their own loss included)
+  double rtn_loss = 0;    // round-to-nearest's output loss, the report's comparison column
+  double advance = 0;     // the layer runs that make the next layer's inputs
+  double journal = 0;     // resume records
+  int64_t layers = 0;          // layers quantized by this run
+  int64_t layer_passes = 0;    // passes of one layer over the whole calibration set (each stream counts)
+  int64_t inspect_batches = 0; // micro-batch runs of a transform's searches (AWQ)
+};
+
 struct ModelQuantizerResult {
   std::map<std::string, QuantizedLinear> linears;  // by full HF name without ".weight"; on the CPU
   // Every other tensor the run changed (a norm or linear a transform folded a scale into, a
@@ -67,6 +83,7 @@ struct ModelQuantizerResult {
   std::map<std::string, at::Tensor> replaced;
   std::vector<LinearReport> reports;
   double seconds = 0;
+  QuantizeProfile profile;
 };
 
 // What the run will hold at its peak beyond the mapped weights, for the pre-flight check.

@@ -27,7 +27,7 @@ struct QuantizeParams {
   int64_t seqlen = 2048;
   int64_t max_memory_mb = 0;          // 0 = 90% of available memory
   std::string device = "cpu";         // cpu | cuda | cuda:N | auto
-  std::string dtype = "fp32";         // forward passes: auto | fp32 | bf16 | fp16
+  std::string dtype = "auto";         // forward passes: auto (the checkpoint's) | fp32 | bf16 | fp16
   bool resume = true;                 // record finished layers in a work directory; continue from it
   std::string work_dir;               // empty: <out>.faq-work
   ModelQuantizerOptions quant;
