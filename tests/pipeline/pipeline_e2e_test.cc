@@ -17,6 +17,7 @@
 #include "faq/io/jsonl.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
+#include "support/tiny_family_pipeline.h"
 
 namespace faq {
 namespace {
@@ -39,36 +40,7 @@ class PipelineE2eTest : public ::testing::Test {
   void SetUp() override {
     const fs::path models = SourceDir() / "models";
     if (!fs::exists(models / "tiny-qwen3-elder/model.safetensors")) GTEST_FAIL() << "the bundled family is missing in " << models;
-    std::string seeds;
-    const char* queries[] = {"Tom has 12 apples. Tom gets 5 more and then gives 3 to Anna. How many apples does Tom have now?",
-                             "Each box holds 6 pencils. How many pencils are there in 4 boxs?",
-                             "Mia shares 24 cards equally among 3 friends. How many cards does each friend get?",
-                             "One pack of coins costs 3 dollars. Ben buys 4 packs and pays with 20 dollars. How much change does Ben get?",
-                             "Leo reads 5 pages every day for 3 days, then 2 more pages on the last evening. How many pages does Leo read in all?",
-                             "Emma buys 2 jars of shells with 7 in each jar, and finds 4 more shells. How many shells does Emma have?"};
-    for (int i = 0; i < kSeeds; ++i)
-      seeds += nlohmann::json{{"id", "s" + std::to_string(i)}, {"query", queries[i]}, {"answer", "The answer is 1."}}.dump() + "\n";
-    WriteFileAtomic(dir_ / "seeds.jsonl", seeds);
-    WriteFileAtomic(dir_ / "pipeline.yaml", fmt::format(R"(run_dir: {run}
-target: {models}/tiny-qwen3-target
-seeds: {seeds}
-servers:
-  elder: {{model: {models}/tiny-qwen3-elder, max_batch: 8}}
-regenerate: {{endpoint: "serve:elder", n: {n}, max_tokens: 48, temperature: 0.6, seed: 3, concurrency: 8}}
-judge: {{endpoint: "serve:elder", mode: score, concurrency: 8}}
-assemble: {{max_tokens: 256}}
-quantize:
-  options: {{method: gptq, group_size: 32, calib_mode: per-record, nsamples: 16, seqlen: 256}}
-  runs:
-    - {{name: w4, bits: 4}}
-eval:
-  data: {{wiki: {wiki}}}
-  seqlen: 128
-  max_windows: 6
-)", fmt::arg("run", (dir_ / "run").string()), fmt::arg("models", models.string()),
-                                                        fmt::arg("seeds", (dir_ / "seeds.jsonl").string()),
-                                                        fmt::arg("n", kN),
-                                                        fmt::arg("wiki", (testing::SharedDir() / "data/wikitext2/wiki.test.raw").string())));
+    testing::WriteTinyFamilyPipeline(dir_.path(), kSeeds, kN, 6);
   }
 
   std::vector<std::string> Command(std::vector<std::string> extra = {}) const {

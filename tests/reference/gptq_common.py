@@ -10,6 +10,17 @@ LINEARS = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_att
            "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
 
 
+def add_pipeline_args(ap):
+    """The options both pipelines take: model, calibration and evaluation files, the scheme."""
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--calib", required=True)
+    ap.add_argument("--eval", required=True)
+    ap.add_argument("--bits", type=int, default=4)
+    ap.add_argument("--group-size", type=int, default=128)
+    ap.add_argument("--nsamples", type=int, default=64)
+    ap.add_argument("--seqlen", type=int, default=256)
+
+
 def stream(path):
     """The input_ids of a JSONL file's records, concatenated in file order."""
     ids = []

@@ -15,19 +15,13 @@ import torch
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gptq_common import collect_hessians, perplexity, stream  # noqa: E402
+from gptq_common import add_pipeline_args, collect_hessians, perplexity, stream  # noqa: E402
 from gptq_reference import gptq  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--calib", required=True)
-    ap.add_argument("--eval", required=True)
-    ap.add_argument("--bits", type=int, default=4)
-    ap.add_argument("--group-size", type=int, default=128)
-    ap.add_argument("--nsamples", type=int, default=64)
-    ap.add_argument("--seqlen", type=int, default=256)
+    add_pipeline_args(ap)
     args = ap.parse_args()
     torch.set_grad_enabled(False)
     model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32, attn_implementation="eager").eval()

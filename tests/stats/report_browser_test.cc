@@ -12,6 +12,7 @@
 #include "browser_check.h"
 #include "faq/util/atomic_file.h"
 #include "support/test_env.h"
+#include "support/tiny_family_pipeline.h"
 
 namespace faq {
 namespace {
@@ -95,35 +96,8 @@ TEST(ReportCli, RefusesAFileThatIsNotAFaqOutput) {
 // A real (small) pipeline run on the bundled family: its page without stats names the faq
 // stats command for the run's sets; that command, run, makes the stats the page then embeds.
 TEST(ReportInBrowser, PipelineReportShowsResultsRerAndTheCalibrationSetsStats) {
-  const fs::path models = testing::SourceDir() / "models";
   testing::TempDir dir;
-  std::string seeds;
-  const char* queries[] = {"Tom has 12 apples. Tom gets 5 more and then gives 3 to Anna. How many apples does Tom have now?",
-                           "Each box holds 6 pencils. How many pencils are there in 4 boxes?",
-                           "Mia shares 24 cards equally among 3 friends. How many cards does each friend get?"};
-  for (int i = 0; i < 3; ++i) {
-    seeds += nlohmann::json{{"id", fmt::format("s{}", i)}, {"query", queries[i]}, {"answer", "The answer is 1."}}.dump() + "\n";
-  }
-  WriteFileAtomic(dir / "seeds.jsonl", seeds);
-  WriteFileAtomic(dir / "pipeline.yaml", fmt::format(R"(run_dir: {run}
-target: {models}/tiny-qwen3-target
-seeds: {seeds}
-servers:
-  elder: {{model: {models}/tiny-qwen3-elder, max_batch: 8}}
-regenerate: {{endpoint: "serve:elder", n: 2, max_tokens: 48, temperature: 0.6, seed: 3, concurrency: 8}}
-judge: {{endpoint: "serve:elder", mode: score, concurrency: 8}}
-assemble: {{max_tokens: 256}}
-quantize:
-  options: {{method: gptq, group_size: 32, calib_mode: per-record, nsamples: 16, seqlen: 256}}
-  runs:
-    - {{name: w4, bits: 4}}
-eval:
-  data: {{wiki: {wiki}}}
-  seqlen: 128
-  max_windows: 4
-)", fmt::arg("run", (dir / "run").string()), fmt::arg("models", models.string()),
-                                                     fmt::arg("seeds", (dir / "seeds.jsonl").string()),
-                                                     fmt::arg("wiki", (testing::SharedDir() / "data/wikitext2/wiki.test.raw").string())));
+  testing::WriteTinyFamilyPipeline(dir.path(), 3, 2, 4);
   auto pipeline = testing::Run({testing::FaqBinary(), "--threads", "1", "pipeline", "--config", (dir / "pipeline.yaml").string()});
   ASSERT_EQ(pipeline.exit_code, 0) << pipeline.err;
 
