@@ -9,7 +9,13 @@
 # variants start from a copy of the FAQ run of the same seed, so unchanged steps (base
 # calibration, full-precision evaluation) are reused. Numbers are reported as they come.
 #   tools/repro_tables.sh [build-dir]          (env: SEEDS="1 2 3", OUT=repro-out)
+# Another config (a real model's experiment, e.g. configs/smollm2.yaml) has no ablation variants:
+#   tools/repro_tables.sh --config FILE [build-dir]   runs tools/repro_config.sh (see there).
 set -euo pipefail
+if [ "${1:-}" = --config ]; then
+  [ $# -ge 2 ] || { echo "usage: tools/repro_tables.sh --config FILE [build-dir]" >&2; exit 2; }
+  exec "$(dirname "$0")/repro_config.sh" "${@:2}"
+fi
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"1 2 3"}

@@ -1,8 +1,10 @@
-# The rows of a pipeline's results.md (| run | eval set | fp | base | FAQ | RER |) as
-# repro_tables.sh's tab-separated rows, prefixed by the variant and the seed:
+# The rows of a pipeline's results.md (| run | eval set | fp | base | FAQ | RER | other
+# calibration sets... |) as tab-separated rows, prefixed by the variant and the seed:
 #   awk -v variant=faq -v seed=1 -f tools/results_rows.awk run/results.md
 BEGIN { FS = "|" }
 NR > 2 {
   gsub(/ /, "")
-  print variant "\t" seed "\t" $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7
+  line = variant "\t" seed
+  for (i = 2; i < NF; i++) line = line "\t" $i
+  print line
 }

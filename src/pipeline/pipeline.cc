@@ -166,12 +166,37 @@ class Servers {
   std::vector<std::unique_ptr<ChildProcess>> children_;
 };
 
-std::string StepFingerprint(const Step& step) {
+// A path under the run directory counts by its place in it, so a moved or copied run
+// directory keeps its results. `run_dir` empty: paths as written (how manifests written
+// before this were fingerprinted, still accepted so an upgrade does not start runs over).
+std::string RunRelative(const std::string& text, const std::string& run_dir) {
+  if (run_dir.empty()) return text;
+  if (text == run_dir) return "<run>";
+  return text.rfind(run_dir + "/", 0) == 0 ? "<run>" + text.substr(run_dir.size()) : text;
+}
+
+std::string StepFingerprint(const Step& step, const std::string& run_dir) {
   std::string text;
-  for (const auto& a : step.args) text += a + '\0';
+  for (const auto& a : step.args) text += RunRelative(a, run_dir) + '\0';
   if (step.nproc > 1) text += "nproc=" + std::to_string(step.nproc) + '\0';  // sums reduce in another order
-  for (const auto& input : step.inputs) text += input.string() + '=' + ContentFingerprint(input) + '\0';
+  for (const auto& input : step.inputs) text += RunRelative(input.string(), run_dir) + '=' + ContentFingerprint(input) + '\0';
   return TextFingerprint(text);
+}
+
+struct StepFingerprints {
+  std::string now, legacy;
+  bool Match(const std::string& recorded) const { return recorded == now || recorded == legacy; }
+};
+
+StepFingerprints FingerprintsOf(const Step& step, const std::string& run_dir) {
+  std::string root = run_dir;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return {StepFingerprint(step, root), StepFingerprint(step, "")};
+}
+
+bool IsDone(const RunManifest& manifest, const Step& step, const StepFingerprints& fingerprints) {
+  return manifest.IsDone(step.name, fingerprints.now, step.outputs) ||
+         manifest.IsDone(step.name, fingerprints.legacy, step.outputs);
 }
 
 nlohmann::json LastJsonLine(const std::string& out, const std::string& step) {
@@ -186,7 +211,8 @@ nlohmann::json LastJsonLine(const std::string& out, const std::string& step) {
 // with the fingerprint they would have now, on inputs from steps that are current too (a
 // perplexity measured on a model quantized with other options is stale even when the
 // eval step's own command line did not change, and after --until it was not re-measured).
-std::set<std::string> CurrentSteps(const std::vector<Step>& steps, const RunManifest& manifest) {
+std::set<std::string> CurrentSteps(const std::vector<Step>& steps, const RunManifest& manifest,
+                                   const std::string& run_dir) {
   std::map<fs::path, std::string> made_by;  // output -> the step that writes it
   std::set<std::string> current;
   for (const Step& step : steps) {
@@ -197,7 +223,7 @@ std::set<std::string> CurrentSteps(const std::vector<Step>& steps, const RunMani
     for (const auto& out : step.outputs) made_by[out] = step.name;
     if (!inputs_current || !std::all_of(step.inputs.begin(), step.inputs.end(), [](const fs::path& p) { return fs::exists(p); }))
       continue;
-    if (manifest.IsDone(step.name, StepFingerprint(step), step.outputs)) current.insert(step.name);
+    if (IsDone(manifest, step, FingerprintsOf(step, run_dir))) current.insert(step.name);
   }
   return current;
 }
@@ -214,7 +240,7 @@ size_t StageIndex(const std::string& stage, const char* flag) {
 // (outside --from/--until). Reads the manifest; starts and writes nothing.
 nlohmann::json PlanOnly(const PipelineConfig& config, const std::vector<Step>& steps, size_t from, size_t until) {
   const RunManifest manifest(fs::path(config.run_dir) / "manifest.json");
-  const std::set<std::string> current = CurrentSteps(steps, manifest);
+  const std::set<std::string> current = CurrentSteps(steps, manifest, config.run_dir);
   nlohmann::json plan = nlohmann::json::array();
   for (const Step& step : steps) {
     const size_t stage = StageIndex(step.stage, "--from");
@@ -258,13 +284,14 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
     const size_t stage = StageIndex(step.stage, "--from");
     if (stage < from || stage > until) continue;
     if (step.prepare) step.prepare();
-    const std::string fingerprint = StepFingerprint(step);
-    if (manifest.IsDone(step.name, fingerprint, step.outputs)) {
+    const StepFingerprints fingerprints = FingerprintsOf(step, config.run_dir);
+    const std::string& fingerprint = fingerprints.now;
+    if (IsDone(manifest, step, fingerprints)) {
       spdlog::info("[{}/{}] {}: unchanged, kept from an earlier run", index, steps.size(), step.name);
       continue;
     }
     const std::string before = manifest.Fingerprint(step.name);
-    if (step.resumable && !before.empty() && before != fingerprint) {
+    if (step.resumable && !before.empty() && !fingerprints.Match(before)) {
       // Other options or inputs: the partial output must not be resumed from.
       for (const auto& out : step.outputs) {
         fs::remove(out);
@@ -292,7 +319,7 @@ nlohmann::json RunPipeline(const PipelineConfig& config, const PipelineOptions& 
     manifest.MarkDone(step.name, LastJsonLine(out.stdout_text, step.name), seconds);
   }
 
-  const std::set<std::string> current = CurrentSteps(steps, manifest);
+  const std::set<std::string> current = CurrentSteps(steps, manifest, config.run_dir);
   nlohmann::json results{{"config", config.file.string()},
                          {"run_dir", config.run_dir},
                          {"table", ResultsTable(config, manifest, [&](const std::string& step) { return current.count(step) > 0; })}};

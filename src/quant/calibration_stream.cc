@@ -11,6 +11,29 @@
 #include "faq/util/error.h"
 
 namespace faq {
+namespace {
+
+// Thrown by an observer that has seen every input it was asked for: the rest of the layer
+// (everything after the stage's linears) would be computed for nothing. A stage pass of a
+// Llama layer then costs its prefix only (q_proj's inputs: the norm and q_proj; o_proj's: the
+// attention), which is most of the saving against running each stage's pass to the end.
+struct LayerPrefixDone {};
+
+void RunLayerPrefix(const CausalLM& model, int64_t layer, const DecoderLayerWeights& w, const at::Tensor& hidden,
+                    const AttentionInputs& attn, const LinearObserver& observer) {
+  try {
+    model.RunLayer(layer, w, hidden, attn, &observer);
+  } catch (const LayerPrefixDone&) {
+  }
+}
+
+size_t DistinctGroups(const std::map<std::string, std::string>& group_of) {
+  std::set<std::string> groups;
+  for (const auto& [linear, group] : group_of) groups.insert(group);
+  return groups.size();
+}
+
+}  // namespace
 
 CalibrationStream::CalibrationStream(const CausalLM& model, const CalibrationSet& calib,
                                      const CalibrationStreamOptions& o)
@@ -53,6 +76,7 @@ void CalibrationStream::Store(at::Tensor& store, const MicroBatch& mb, const at:
 void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp,
                                 const std::map<std::string, std::string>& group_of, const GroupSink& sink) const {
   passes_ += fp_hidden_.defined() ? 2 : 1;
+  const size_t groups = DistinctGroups(group_of);
   for (const auto& mb : batches_) {
     auto rows_of = [&](const at::Tensor& x) {
       at::Tensor flat = x.reshape({-1, x.size(-1)});
@@ -63,8 +87,9 @@ void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, con
       LinearObserver fp_observer = [&](const std::string& rel, const at::Tensor& x, const at::Tensor&) {
         auto it = group_of.find(rel);
         if (it != group_of.end()) fp_inputs.emplace(it->second, rows_of(x));
+        if (fp_inputs.size() == groups) throw LayerPrefixDone{};
       };
-      model_.RunLayer(layer, w_fp, Load(fp_hidden_, mb), mb.attn, &fp_observer);
+      RunLayerPrefix(model_, layer, w_fp, Load(fp_hidden_, mb), mb.attn, fp_observer);
     }
     std::set<std::string> seen;
     LinearObserver observer = [&](const std::string& rel, const at::Tensor& x, const at::Tensor&) {
@@ -72,8 +97,9 @@ void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, con
       if (it == group_of.end() || !seen.insert(it->second).second) return;  // q/k/v share one input
       auto fp = fp_inputs.find(it->second);
       sink(it->second, rows_of(x), fp == fp_inputs.end() ? at::Tensor() : fp->second);
+      if (seen.size() == groups) throw LayerPrefixDone{};
     };
-    model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn, &observer);
+    RunLayerPrefix(model_, layer, w, Load(hidden_, mb), mb.attn, observer);
   }
 }
 
@@ -90,8 +116,9 @@ at::Tensor CalibrationStream::ObserveOutput(int64_t layer, const DecoderLayerWei
       if (rel != linear) return;
       at::Tensor flat = y.reshape({-1, y.size(-1)});
       rows.push_back(y.dim() == 3 ? flat.index_select(0, mb.valid_rows) : flat);
+      throw LayerPrefixDone{};  // each linear (each expert too) runs once per layer forward
     };
-    model_.RunLayer(layer, w, Load(hidden_, mb), mb.attn, &observer);
+    RunLayerPrefix(model_, layer, w, Load(hidden_, mb), mb.attn, observer);
   }
   return rows.empty() ? at::Tensor() : at::cat(rows, 0);  // an expert may see no token of the sample
 }

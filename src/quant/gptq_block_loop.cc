@@ -115,6 +115,8 @@ void RunBlocksCpu(BlockLoop& b) {
 
 void LazyUpdate(BlockLoop& b, const at::Tensor& err, int64_t i1, int64_t i2) {
   const int64_t k = b.wt.size(0);
+  const at::Tensor block_errors = err.narrow(0, 0, i2 - i1).to(at::kDouble).square().sum();
+  b.error_square_sum = b.error_square_sum.defined() ? b.error_square_sum + block_errors : block_errors;
   if (i2 >= k) return;
   // One GEMM for the rest of the matrix.
   at::Tensor rest = b.wt.narrow(0, i2, k - i2);

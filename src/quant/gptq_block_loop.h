@@ -23,6 +23,9 @@ struct BlockLoop {
   at::Tensor deq;        // [K, N]
   at::Tensor out_scale;  // [K/group_size, N] fitted grids (when not fixed)
   at::Tensor out_zero;
+  // Σ over processed columns of ((w − q)/U_jj)², fp64, accumulated block by block: GPTQ's
+  // own error terms, whose sum is the damped-Hessian output loss of the result (no GPTAQ P).
+  at::Tensor error_square_sum;
 };
 
 void RunBlocksCpu(BlockLoop& loop);

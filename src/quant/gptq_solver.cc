@@ -62,6 +62,20 @@ double OutputLoss(const at::Tensor& weight, const at::Tensor& dequantized, const
   return (dw.mm(h) * dw).sum().item<double>() / static_cast<double>(weight.size(0));
 }
 
+namespace {
+
+// GPTQ's output loss without another N×K×K product. With H + λI = (UᵀU)⁻¹, the loop's final
+// change is ΔW = −E·U (E its scaled errors), so tr(ΔW (H + λI) ΔWᵀ) = ‖E‖²; less λ‖ΔW‖², it
+// is OutputLoss on the Hessian as given (dead columns contribute nothing either way: their
+// ΔW is 0 against the zeroed weights, and their H rows are 0). `w` and `h` as the loop saw them.
+double LossFromColumnErrors(const BlockLoop& loop, const at::Tensor& w, const at::Tensor& h, double damp_used) {
+  const double lambda = damp_used * h.diagonal().mean().item<double>();
+  const double change = (loop.deq.to(at::kDouble) - w.t().to(at::kDouble)).square().sum().item<double>();
+  return (loop.error_square_sum.item<double>() - lambda * change) / static_cast<double>(w.size(0));
+}
+
+}  // namespace
+
 QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, const at::Tensor& dxxt_in,
                           const GptqOptions& o, SolveReport* report) {
   auto start = std::chrono::steady_clock::now();
@@ -135,7 +149,10 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
   out.scales = loop.static_scale.defined() ? loop.static_scale : loop.out_scale;
   out.zeros = (loop.static_scale.defined() ? loop.static_zero : loop.out_zero).to(at::kInt).contiguous();
   out.g_idx = group_of.index_select(0, invperm).to(at::kInt).contiguous();
-  if (o.compute_loss) report->loss = OutputLoss(weight, out.Dequantize(), h_in);
+  if (o.compute_loss) {
+    report->loss = dxxt_in.defined() ? OutputLoss(weight, out.Dequantize(), h_in)
+                                     : LossFromColumnErrors(loop, w, h, report->damp_used);
+  }
   report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

@@ -129,6 +129,21 @@ TEST_F(PipelineStepsTest, AResultOfAChangedStepReadsStaleUntilMeasuredAgain) {
   EXPECT_EQ(Manifest()["steps"]["eval/fp/held"]["result"]["ppl"], measured["fp"]) << "fp was evaluated again";
 }
 
+// Fingerprints once held the run directory's path: a moved or copied run started over and a
+// resumable step's output (31 minutes of regenerated candidates, once) was deleted.
+TEST_F(PipelineStepsTest, AMovedRunDirectoryKeepsItsResults) {
+  const auto first = Pipeline({});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  fs::rename(dir_ / "run", dir_ / "moved");
+  const auto moved = Pipeline({"--run-dir", (dir_ / "moved").string()});
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_EQ(moved.err.find(": faq quantize"), std::string::npos) << "the model was quantized again:\n" << moved.err;
+  EXPECT_EQ(moved.err.find(": faq eval"), std::string::npos) << moved.err;
+  EXPECT_NE(moved.err.find("quantize/w4-base: unchanged, kept from an earlier run"), std::string::npos) << moved.err;
+  EXPECT_EQ(ParseJson(testing::LastLine(moved.out), "moved run")["table"],
+            ParseJson(testing::LastLine(first.out), "first run")["table"]);
+}
+
 // --dry-run: each step with what a run would do, and nothing started or written.
 TEST_F(PipelineStepsTest, ADryRunSaysWhatWouldRunAndTouchesNothing) {
   auto actions = [](const testing::CommandResult& r) {

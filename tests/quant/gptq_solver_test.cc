@@ -203,6 +203,9 @@ TEST(GptqSolver, DeadInputColumnGivesNoNaN) {
   EXPECT_EQ(report.dead_columns, 2);
   EXPECT_FALSE(deq.isnan().any().item<bool>());
   EXPECT_EQ(deq.select(1, 5).abs().max().item<float>(), 0.0f);
+  // The loss read off GPTQ's column errors is the output loss on the Hessian as given.
+  const double loss = OutputLoss(p.w, deq, acc.H());
+  EXPECT_NEAR(report.loss, loss, 1e-3 * loss);
 }
 
 TEST(GptqSolver, NonPositiveDefiniteHessianIsRepairedByMoreDamping) {
@@ -217,6 +220,8 @@ TEST(GptqSolver, NonPositiveDefiniteHessianIsRepairedByMoreDamping) {
   EXPECT_GT(report.retries, 0);
   EXPECT_GT(report.damp_used, 0.01);
   EXPECT_FALSE(deq.isnan().any().item<bool>());
+  const double loss = OutputLoss(p.w, deq, h);  // with the damping actually used taken back out
+  EXPECT_NEAR(report.loss, loss, 1e-3 * std::abs(loss));
   // A Hessian that no damping can fix is an error, not garbage.
   EXPECT_THROW(GptqSolve(p.w, -at::eye(64), {}, o, &report), Error);
 }

@@ -9,48 +9,12 @@ accuracies are within one point. Prints both accuracies and wall times.
 usage: lambada_through_serve.py FAQ_BINARY SHARED_DIR [LIMIT]
 The model is ${FAQ_CACHE:-~/.cache/faq}/smollm2-135m-instruct, as tools/real_model.sh writes it.
 """
-import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TASK = "lambada_local"
-
-
-def start_server(faq, model_dir, log):
-    server = subprocess.Popen([faq, "serve", "--model", model_dir, "--port", "0", "--max-batch", "8"],
-                              stdout=subprocess.PIPE, stderr=log, text=True)
-    line = server.stdout.readline()
-    if not line:
-        server.wait()
-        sys.exit(f"faq serve printed nothing (exit {server.returncode}); its log: {log.name}")
-    return server, json.loads(line)
-
-
-def lm_eval(run_dir, out_dir, model, model_args, limit):
-    """Runs lm-eval in run_dir (whose ../shared is the shared folder); returns (acc, seconds)."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               HF_DATASETS_CACHE=os.path.join(out_dir, "datasets"))
-    cmd = [sys.executable, "-m", "lm_eval", "--model", model, "--model_args", model_args, "--tasks", TASK,
-           "--include_path", HERE, "--limit", str(limit), "--batch_size", "8", "--output_path", out_dir]
-    if model == "hf":
-        cmd += ["--device", "cpu"]
-    start = time.monotonic()
-    done = subprocess.run(cmd, cwd=run_dir, env=env, capture_output=True, text=True)
-    seconds = time.monotonic() - start
-    if done.returncode != 0:
-        sys.exit(f"lm-eval --model {model} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    print("\n".join(done.stdout.strip().splitlines()[-4:]))
-    results = sorted(glob.glob(os.path.join(out_dir, "**", "results_*.json"), recursive=True))
-    if not results:
-        sys.exit(f"lm-eval --model {model} wrote no results under {out_dir}")
-    with open(results[-1]) as f:
-        metrics = json.load(f)["results"][TASK]
-    return metrics["acc,none"], metrics["perplexity,none"], seconds
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools"))
+from lm_eval_serve import lambada_through_serve, lm_eval, scratch_run_dir  # noqa: E402
 
 
 def main(faq, shared_dir, limit=200):
@@ -62,23 +26,13 @@ def main(faq, shared_dir, limit=200):
     if not os.path.isfile(data):
         sys.exit(f"no LAMBADA data at {data}")
     with tempfile.TemporaryDirectory(prefix="faq-lambada-") as scratch:
-        # The task reads ../shared/data/lambada/lambada_test.jsonl from its working directory.
-        os.symlink(os.path.abspath(shared_dir), os.path.join(scratch, "shared"))
-        run_dir = os.path.join(scratch, "run")
-        os.mkdir(run_dir)
-        with open(os.path.join(scratch, "serve.log"), "w") as log:
-            start = time.monotonic()
-            server, where = start_server(faq, model_dir, log)
-            load_seconds = time.monotonic() - start
-            try:
-                served = lm_eval(run_dir, os.path.join(scratch, "served"), "local-completions",
-                                 f"base_url={where['base_url']}/completions,model={where['model']},"
-                                 f"tokenizer_backend=huggingface,tokenizer={model_dir},"
-                                 "num_concurrent=1,max_retries=1,tokenized_requests=True", limit)
-            finally:
-                server.terminate()
-                server.wait(timeout=60)
-        hf = lm_eval(run_dir, os.path.join(scratch, "hf"), "hf", f"pretrained={model_dir},dtype=float32", limit)
+        run_dir = scratch_run_dir(scratch, shared_dir)
+        metrics, seconds, load_seconds = lambada_through_serve(faq, model_dir, model_dir, run_dir,
+                                                               os.path.join(scratch, "served"), limit)
+        served = metrics["acc,none"], metrics["perplexity,none"], seconds
+        metrics, seconds = lm_eval(run_dir, os.path.join(scratch, "hf"), "hf", f"pretrained={model_dir},dtype=float32",
+                                   limit)
+        hf = metrics["acc,none"], metrics["perplexity,none"], seconds
     print(f"LAMBADA ({limit} passages): faq serve acc {served[0]:.4f} ppl {served[1]:.3f} "
           f"({served[2]:.0f} s, server start {load_seconds:.0f} s); "
           f"lm-eval hf acc {hf[0]:.4f} ppl {hf[1]:.3f} ({hf[2]:.0f} s)")
