@@ -79,7 +79,7 @@ def table(model, tools, runs, ppls):
 
 def fmt_ppl(text):
     value = number(text) if text else None
-    return f"{value:.4g}" if value is not None else "–"
+    return f"{value:.2f}" if value is not None else "–"
 
 
 def main():
