@@ -62,12 +62,23 @@ make_inputs() {
   local missing=0
   for model in $MODELS; do [ -f "$PEERS_DIR/$model/config.json" ] || missing=1; done
   [ -f "$PEERS_DIR/calib.jsonl" ] && [ -f "$PEERS_DIR/eval.txt" ] || missing=1
-  [ "$missing" = 0 ] && return
+  if [ "$missing" = 0 ]; then check_calib; return; fi
   log "writing the models and data into $PEERS_DIR"
   local only=()
   for model in $MODELS; do only+=(--only "$model"); done
   "$PYTHON" "$HERE/make_models.py" "$PEERS_DIR" --samples "$NSAMPLES" --seqlen "$SEQLEN" "${only[@]}" >&2 \
     || die "make_models.py failed"
+}
+
+# The calibration file must hold NSAMPLES records of at least SEQLEN ids, or the tools would differ.
+check_calib() {
+  "$PYTHON" - "$PEERS_DIR/calib.jsonl" "$NSAMPLES" "$SEQLEN" <<'PY' || die "write the set again: $PYTHON $HERE/make_models.py $PEERS_DIR --samples $NSAMPLES --seqlen $SEQLEN"
+import json, sys
+path, n, seqlen = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+lengths = [len(json.loads(line)["input_ids"]) for line in open(path, encoding="utf-8") if line.strip()]
+if len(lengths) < n or min(lengths[:n]) < seqlen:
+    sys.exit(f"[peers] {path}: {len(lengths)} records, shortest {min(lengths[:n], default=0)} ids; NSAMPLES={n} SEQLEN={seqlen} need more")
+PY
 }
 
 venv_versions() {
@@ -139,4 +150,4 @@ for model in $MODELS; do
     fi
   done
 done
-{ echo "$HEADER"; "$PYTHON" "$HERE/report.py" "$RESULTS" "$PPLS" --models $MODELS --tools $TOOLS; } | tee "$PEERS_DIR/peers.md"
+{ echo "$HEADER"; echo; "$PYTHON" "$HERE/report.py" "$RESULTS" "$PPLS" --models $MODELS --tools $TOOLS; } | tee "$PEERS_DIR/peers.md"
