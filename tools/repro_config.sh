@@ -70,7 +70,7 @@ extra_columns=$(awk -F'|' 'NR == 1 { for (i = 8; i < NF; i++) { gsub(/ /, "", $i
 {
   echo "# $(basename "$CONFIG"): FAQ against the raw seeds and other calibration sets"
   echo
-  echo "Config \`$CONFIG\`; regeneration seeds: $SEEDS; overrides: ${SETS:-none}."
+  echo "Config \`$CONFIG\`; regeneration seeds: $SEEDS; overrides: $(echo "${SETS:-none}" | paste -sd ";" - | sed "s/;/; /g")."
   echo "Perplexity (lower is better); RER = (FAQ − base) / (fp − base), the share of the quantization"
   echo "loss recovered by calibrating on the FAQ set instead of the raw seeds. Mean ± sd over seeds."
   echo
