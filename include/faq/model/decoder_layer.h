@@ -21,9 +21,11 @@ struct AttentionInputs {
   at::Tensor mask;
 };
 
-// Called after each linear with its layer-relative HF name ("self_attn.q_proj",
-// "mlp.experts.3.down_proj"), its input [.., in] and its output [.., out]. For MoE experts
-// the input holds only the tokens routed to that expert.
+// Called twice per linear with its layer-relative HF name ("self_attn.q_proj",
+// "mlp.experts.3.down_proj") and its input [.., in]: first before it runs, with `output`
+// undefined (an observer that needs inputs only acts then, and may end the layer there by
+// throwing), then after it, with its output [.., out]. For MoE experts the input holds only
+// the tokens routed to that expert.
 using LinearObserver = std::function<void(const std::string& name, const at::Tensor& input, const at::Tensor& output)>;
 
 // Keys and values seen so far by one layer: [B, kv_heads, S, head_dim].
