@@ -1,8 +1,20 @@
 """The calibration token ids every tool gets: the first N records of calib.jsonl, each cut to L ids.
 Shared by the peer scripts so GPTQModel and llm-compressor see exactly what `faq quantize
 --calib-mode per-record --nsamples N --seqlen L` sees (no tokenizer, no shuffling, no concatenation)."""
+import argparse
 import json
 import pathlib
+
+
+def peer_args(doc: str) -> argparse.Namespace:
+    """The command line both peer scripts take: --model --calib --nsamples --seqlen --out."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--calib", required=True)
+    ap.add_argument("--nsamples", type=int, required=True)
+    ap.add_argument("--seqlen", type=int, required=True)
+    ap.add_argument("--out", required=True)
+    return ap.parse_args()
 
 
 def read_calib_ids(path: str, nsamples: int, seqlen: int) -> list[list[int]]:

@@ -11,23 +11,16 @@ the one faq runs: damp_percent 0.01 (GPTQModel: 0.05), desc_act False, act_group
 calibration pass per layer, as faq and llm-compressor do). Set GPTQMODEL_CPU_WORKERS (run.sh: 2)
 to match the cores faq gets.
 """
-import argparse
 import os
 import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from calib_ids import read_calib_ids  # noqa: E402
+from calib_ids import peer_args, read_calib_ids  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--calib", required=True)
-    ap.add_argument("--nsamples", type=int, required=True)
-    ap.add_argument("--seqlen", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    a = ap.parse_args()
+    a = peer_args(__doc__)
     os.environ.setdefault("GPTQMODEL_CPU_WORKERS", "2")
 
     from gptqmodel import GPTQConfig, GPTQModel  # after the environment is set: it reads it on import

@@ -9,22 +9,15 @@ Run with the interpreter of the venv bench/peers/setup_venvs.sh made. The model 
 checkpoint dtype (bf16) on the CPU; the calibration set is the token ids themselves (a tokenized
 Dataset: no tokenizer, no shuffling), so llm-compressor sees the ids faq and GPTQModel see.
 """
-import argparse
 import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from calib_ids import read_calib_ids  # noqa: E402
+from calib_ids import peer_args, read_calib_ids  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--calib", required=True)
-    ap.add_argument("--nsamples", type=int, required=True)
-    ap.add_argument("--seqlen", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    a = ap.parse_args()
+    a = peer_args(__doc__)
 
     from datasets import Dataset
     from llmcompressor import oneshot
