@@ -152,7 +152,8 @@ nlohmann::json ProfileJson(const QuantizeProfile& p, double export_seconds) {
   return {{"embed_s", p.embed},       {"transform_s", p.transform}, {"forward_s", p.forward},
           {"statistics_s", p.statistics}, {"solve_s", p.solve},     {"rtn_loss_s", p.rtn_loss},
           {"advance_s", p.advance},   {"journal_s", p.journal},     {"export_s", export_seconds},
-          {"layers", p.layers},       {"layer_passes", p.layer_passes}, {"inspect_batches", p.inspect_batches}};
+          {"layers", p.layers},       {"layer_passes", p.layer_passes}, {"inspect_batches", p.inspect_batches},
+          {"tokens", p.tokens},       {"token_slots", p.token_slots}};
 }
 
 void LogProfile(const nlohmann::json& profile) {
@@ -163,8 +164,11 @@ void LogProfile(const nlohmann::json& profile) {
   std::sort(steps.rbegin(), steps.rend());
   std::string text;
   for (const auto& [seconds, key] : steps) text += fmt::format(" {} {:.2f}", key.substr(0, key.size() - 2), seconds);
-  spdlog::info("profile (s):{}; {} layer passes over the calibration set for {} layers", text,
-               profile["layer_passes"].get<int64_t>(), profile["layers"].get<int64_t>());
+  const auto slots = profile["token_slots"].get<int64_t>();
+  spdlog::info("profile (s):{}; {} layer passes over the calibration set for {} layers, each {} token positions "
+               "({:.0f}% real tokens)",
+               text, profile["layer_passes"].get<int64_t>(), profile["layers"].get<int64_t>(), slots,
+               slots > 0 ? 100.0 * static_cast<double>(profile["tokens"].get<int64_t>()) / static_cast<double>(slots) : 0.0);
 }
 
 void PrintTable(const ModelQuantizerResult& r) {
@@ -188,14 +192,19 @@ int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
   const dist::Communicator comm = JoinProcessGroup(dist_params, mo.device.is_cuda());
   p.quant.comm = &comm;
   p.quant.show_progress = comm.is_root();
-  mo.compute_type = ResolveComputeType(p.dtype, LoadModelConfig(p.model), mo.device);
+  const ModelConfig config = LoadModelConfig(p.model);
+  mo.compute_type = ResolveComputeType(p.dtype, config, mo.device);
+  // --dtype auto computing in fp32 for want of bf16/fp16 units still keeps the activations
+  // between layers in the checkpoint's dtype, as a run in that dtype would.
+  p.quant.activation_dtype = ResolveComputeType(p.dtype, config);
   CausalLM model(p.model, mo);
   const CalibrationSet calib = LoadCalibration(p);
   PreFlight(p, model, calib, p.quant);
-  spdlog::info("quantizing {} with {} ({}-bit, group {}, {}{}{}) on {} in {}", p.model, p.quant.method,
-               p.quant.scheme.bits, p.quant.scheme.group_size, p.quant.scheme.sym ? "sym" : "asym",
-               p.quant.scheme.act_order ? ", act-order" : "", p.quant.true_sequential ? ", true-sequential" : "",
-               model.device().str(), c10::toString(model.compute_type()));
+  spdlog::info("quantizing {} with {} ({}-bit, group {}, {}{}{}) on {} in {} (activations between layers in {})",
+               p.model, p.quant.method, p.quant.scheme.bits, p.quant.scheme.group_size,
+               p.quant.scheme.sym ? "sym" : "asym", p.quant.scheme.act_order ? ", act-order" : "",
+               p.quant.true_sequential ? ", true-sequential" : "", model.device().str(),
+               DtypeName(model.compute_type()), DtypeName(*p.quant.activation_dtype));
   if (comm.distributed() && !p.work_dir.empty()) {
     throw UsageError("--work-dir does not apply to a data-parallel run: it keeps no resume journal");
   }
@@ -234,7 +243,8 @@ int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
                      {"group_size", group_size}, {"linears", r.linears.size()},
                      {"replaced", r.replaced.size()}, {"device", model.device().str()}, {"total_loss", loss},
                      {"total_rtn_loss", rtn}, {"seconds", r.seconds},
-                     {"dtype", DtypeName(model.compute_type())}, {"profile", profile}};
+                     {"dtype", DtypeName(model.compute_type())},
+                     {"activation_dtype", DtypeName(*p.quant.activation_dtype)}, {"profile", profile}};
     if (eo.format == ExportOptions::Format::kSpqr) {
       result["avg_bits"] = written.avg_bits;
       result["outliers"] = written.outliers;

@@ -40,17 +40,28 @@ CalibrationStream::CalibrationStream(const CausalLM& model, const CalibrationSet
     : model_(model), samples_(calib.Samples()), tokens_(samples_ > 0 ? calib.Tokens() : 0) {
   const at::Device device = model.device();
   const int64_t t = calib.ids.size(1);
+  // Per-record samples padded to the set's longest are 40-45% padding on chat-shaped sets;
+  // sorted by length (longest first, so a memory shortfall shows at once), a micro-batch's
+  // samples are alike and each runs only to its own longest. Concat windows keep their order.
+  at::Tensor lengths = calib.mask.sum(1);
+  at::Tensor order = std::get<1>(lengths.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+  at::Tensor ids = calib.ids.index_select(0, order);
+  at::Tensor masks = calib.mask.index_select(0, order);
   for (int64_t first = 0; first < samples_; first += o.micro_batch) {
     MicroBatch mb;
     mb.first = first;
     mb.count = std::min(o.micro_batch, samples_ - first);
-    at::Tensor mask = calib.mask.narrow(0, first, mb.count).to(device);
-    mb.attn = model.PrepareAttention(mask, mb.count, t);
+    // Up to the last column any of its samples has a real token in.
+    at::Tensor used = masks.narrow(0, first, mb.count).any(0).flip(0).to(at::kLong);
+    mb.width = used.any().item<bool>() ? t - used.argmax().item<int64_t>() : t;
+    at::Tensor mask = masks.narrow(0, first, mb.count).narrow(1, 0, mb.width).to(device);
+    mb.attn = model.PrepareAttention(mask, mb.count, mb.width);
     mb.valid_rows = mask.reshape({-1}).nonzero().reshape({-1});
+    slots_ += mb.count * mb.width;
     batches_.push_back(std::move(mb));
   }
   ActivationPlacement where;
-  where.dtype = model.compute_type();
+  where.dtype = o.dtype.value_or(model.compute_type());
   where.device = o.on_host || !o.offload_dir.empty() ? at::Device(at::kCPU) : device;
   where.pinned = where.device.is_cpu() && device.is_cuda();
   where.offload_dir = o.offload_dir;
@@ -58,19 +69,24 @@ CalibrationStream::CalibrationStream(const CausalLM& model, const CalibrationSet
   hidden_ = AllocateActivations(shape, where);
   if (o.full_precision_stream) fp_hidden_ = AllocateActivations(shape, where);
   for (const auto& mb : batches_) {
-    at::Tensor h = model.Embed(calib.ids.narrow(0, mb.first, mb.count).to(device));
-    Store(hidden_, mb, h);
-    if (fp_hidden_.defined()) Store(fp_hidden_, mb, h);
+    at::Tensor h = model.Embed(ids.narrow(0, mb.first, mb.count).narrow(1, 0, mb.width).to(device));
+    for (at::Tensor* store : {&hidden_, &fp_hidden_}) {
+      if (!store->defined()) continue;
+      Store(*store, mb, h);
+      // Never read; zeroed so that a resume record holds no stale memory.
+      if (mb.width < t) store->narrow(0, mb.first, mb.count).narrow(1, mb.width, t - mb.width).zero_();
+    }
   }
 }
 
 at::Tensor CalibrationStream::Load(const at::Tensor& store, const MicroBatch& mb) const {
-  at::Tensor part = store.narrow(0, mb.first, mb.count);
-  return part.device() == model_.device() ? part : part.to(model_.device(), /*non_blocking=*/true);
+  at::Tensor part = store.narrow(0, mb.first, mb.count).narrow(1, 0, mb.width);
+  if (part.device() == model_.device() && part.scalar_type() == model_.compute_type()) return part.contiguous();
+  return part.to(model_.device(), model_.compute_type(), /*non_blocking=*/true);
 }
 
 void CalibrationStream::Store(at::Tensor& store, const MicroBatch& mb, const at::Tensor& value) const {
-  store.narrow(0, mb.first, mb.count).copy_(value);
+  store.narrow(0, mb.first, mb.count).narrow(1, 0, mb.width).copy_(value);
 }
 
 void CalibrationStream::Observe(int64_t layer, const DecoderLayerWeights& w, const DecoderLayerWeights& w_fp,

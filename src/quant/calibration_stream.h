@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct CalibrationStreamOptions {
   bool full_precision_stream = false;  // also carry the unquantized model's hidden states
   std::string offload_dir;             // hidden states in a file here (host side)
   bool on_host = false;                // keep hidden states in host memory even on a GPU
+  std::optional<at::ScalarType> dtype; // of the kept hidden states; unset: the model's compute type
 };
 
 class CalibrationStream {
@@ -30,6 +32,9 @@ class CalibrationStream {
 
   int64_t Samples() const { return samples_; }
   int64_t Tokens() const { return tokens_; }  // real (unpadded) tokens
+  // Token positions one pass of a layer computes: each micro-batch runs only to its longest
+  // sample, so this is the real tokens plus what padding is left.
+  int64_t PassTokenSlots() const { return slots_; }
   bool HasFullPrecision() const { return fp_hidden_.defined(); }
 
   // Receives one group's input rows (real tokens only) of one micro-batch, and the same
@@ -63,6 +68,7 @@ class CalibrationStream {
  private:
   struct MicroBatch {
     int64_t first = 0, count = 0;
+    int64_t width = 0;  // columns up to the longest sample's last real token
     AttentionInputs attn;
     at::Tensor valid_rows;  // int64 indices of real tokens in the flattened [count·T] rows
   };
@@ -72,6 +78,7 @@ class CalibrationStream {
   const CausalLM& model_;
   int64_t samples_ = 0;
   int64_t tokens_ = 0;
+  int64_t slots_ = 0;
   std::vector<MicroBatch> batches_;
   at::Tensor hidden_;
   at::Tensor fp_hidden_;

@@ -278,7 +278,8 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
                            {.micro_batch = o.micro_batch,
                             .full_precision_stream = method.Policy().needs_fp_inputs,
                             .offload_dir = o.offload_dir,
-                            .on_host = o.activations_on_host});
+                            .on_host = o.activations_on_host,
+                            .dtype = o.activation_dtype});
   profile.embed = SecondsSince(step_start);
   // Statistics are collected for data-free solvers too when samples are given: the report
   // then shows every method's output error on the same footing.
@@ -324,6 +325,8 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
   if (o.show_progress) progress.Finish();
   profile.layer_passes = stream.LayerPasses();
   profile.inspect_batches = stream.InspectBatches();
+  profile.tokens = stream.Tokens();
+  profile.token_slots = stream.PassTokenSlots();
   result.profile = profile;
   result.seconds = SecondsSince(start);
   return result;

@@ -12,7 +12,8 @@ PeakMemory EstimatePeakMemory(const ModelConfig& c, const CalibrationSet& calib,
   const QuantMethod method = MakeQuantMethod(o.method, o.method_options);
   const uint64_t streams = method.Policy().needs_fp_inputs ? 2 : 1;
   const uint64_t element = static_cast<uint64_t>(c10::elementSize(compute_type));
-  const uint64_t hidden = static_cast<uint64_t>(calib.ids.numel() * c.hidden_size) * element * streams;
+  const auto kept = static_cast<uint64_t>(c10::elementSize(o.activation_dtype.value_or(compute_type)));
+  const uint64_t hidden = static_cast<uint64_t>(calib.ids.numel() * c.hidden_size) * kept * streams;
   const uint64_t attn =
       static_cast<uint64_t>(c.hidden_size * c.head_dim * (2 * c.num_attention_heads + 2 * c.num_key_value_heads));
   const uint64_t inter =

@@ -45,19 +45,29 @@ TEST_F(QuantizeDtype, Bf16ForwardPassesLandCloseToFp32) {
   ASSERT_EQ(bf16.exit_code, 0) << bf16.err;
   EXPECT_EQ(Result(fp32).at("dtype"), "fp32");
   EXPECT_EQ(Result(bf16).at("dtype"), "bf16");
-  EXPECT_NE(bf16.err.find("on cpu in BFloat16"), std::string::npos) << bf16.err;
+  EXPECT_EQ(Result(fp32).at("activation_dtype"), "fp32");
+  EXPECT_EQ(Result(bf16).at("activation_dtype"), "bf16");
+  EXPECT_NE(bf16.err.find("on cpu in bf16"), std::string::npos) << bf16.err;
   const double a = Ppl("fp32"), b = Ppl("bf16");
   EXPECT_NEAR(b / a, 1.0, 0.01) << "fp32 " << a << " bf16 " << b;
 }
 
+// Where the CPU has no bf16 units, auto computes in fp32 but keeps the activations between
+// layers in bf16 (half the memory), landing where a pure fp32 run does.
 TEST_F(QuantizeDtype, AutoIsTheCheckpointsDtypeWhereTheCpuComputesItNatively) {
   auto r = Quantize("auto", {});  // auto is the default
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Result(r).at("activation_dtype"), "bf16");
+  EXPECT_NE(r.err.find("activations between layers in bf16"), std::string::npos) << r.err;
   if (CpuComputesNatively(at::kBFloat16)) {
     EXPECT_EQ(Result(r).at("dtype"), "bf16");
   } else {
     EXPECT_EQ(Result(r).at("dtype"), "fp32");
     EXPECT_NE(r.err.find("this CPU has no native bf16 matrix instructions"), std::string::npos) << r.err;
+    auto fp32 = Quantize("fp32", {"--dtype", "fp32"});
+    ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
+    const double a = Ppl("fp32"), b = Ppl("auto");
+    EXPECT_NEAR(b / a, 1.0, 0.005) << "fp32 " << a << " auto " << b;
   }
 }
 

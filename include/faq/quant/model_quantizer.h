@@ -36,6 +36,10 @@ struct ModelQuantizerOptions {
   std::vector<ModuleRule> rules;
   std::string offload_dir;           // keep calibration activations in a file here, not in RAM
   bool activations_on_host = false;  // on a GPU: keep them in pinned host memory instead
+  // The calibration hidden states kept between layers; unset: the model's compute type. A
+  // bf16 checkpoint computed in fp32 (a CPU without bf16 matrix units) keeps them in bf16,
+  // as the checkpoint's own dtype would, at half the memory.
+  std::optional<at::ScalarType> activation_dtype;
   bool show_progress = true;
   // Continue from the layers this records and record each finished one (not owned; null:
   // the run keeps nothing on disk until its checkpoint).
@@ -73,6 +77,8 @@ struct QuantizeProfile {
   int64_t layers = 0;          // layers quantized by this run
   int64_t layer_passes = 0;    // passes of one layer over the whole calibration set (each stream counts)
   int64_t inspect_batches = 0; // micro-batch runs of a transform's searches (AWQ)
+  int64_t tokens = 0;          // real calibration tokens (this rank's)
+  int64_t token_slots = 0;     // token positions one layer pass computes: the real ones plus padding
 };
 
 struct ModelQuantizerResult {
