@@ -26,14 +26,22 @@ int RunJudgeCommand(JudgeParams& p) {
   JudgeSummary s = RunJudge(o);
   fmt::print(stderr, "judge ({}): {} seeds, {} judged now, {} earlier, {} failed, {} unscored; {} requests in {:.1f}s; wrote {}\n",
              s.mode, s.seeds, s.judged, s.already, s.failed, s.unscored, s.requests, s.seconds, p.out);
-  if (s.failed > 0) {
-    spdlog::warn("{} seeds failed (see {}); run the same command again to retry them", s.failed,
-                 FailedPath(p.out).string());
+  if (s.unscored > 0) {
+    spdlog::warn("{} of {} seeds judged now got no parseable verdict and keep candidate 0{}", s.unscored, s.judged,
+                 2 * s.unscored > s.judged ? ": most of the run is not judged; check that the judge model answers in "
+                                             "the rubric's format (--rubric, --max-tokens, --reasks)"
+                                           : "");
   }
   if (p.json) {
     nlohmann::json j = s.ToJson();
     j["out"] = p.out;
     PrintJsonResult(j);
+  }
+  // Not a success: a script or `faq pipeline` would assemble a set with seeds missing.
+  if (s.failed > 0) {
+    Fail("{} seeds failed for good (listed in {}); the judged ones are kept in {}: run the same command again to "
+         "retry them",
+         s.failed, FailedPath(p.out).string(), p.out);
   }
   return kExitOk;
 }
@@ -48,7 +56,7 @@ void RegisterJudge(CLI::App& app, CommandBody& run) {
       "Pick one answer per seed from faq regenerate's candidates with a judge model (OpenAI API) and\n"
       "write what faq assemble reads. Candidates cut off by max_tokens are ignored unless a seed has no\n"
       "other. Resumable: seeds already in --out are skipped; failed seeds (<out>.failed.jsonl) are\n"
-      "retried by the next run. Record formats: docs/records.md. Example:\n"
+      "retried by the next run, and a run that leaves any exits 1. Record formats: docs/records.md. Example:\n"
       "  faq judge --endpoint http://gpu1:8000/v1 --model Qwen/Qwen3-235B-A22B \\\n"
       "      --candidates candidates.jsonl --out judged.jsonl --json");
   cmd->add_option("--endpoint", o.endpoints, "Judge's OpenAI base URL(s), comma-separated")->delimiter(',');

@@ -30,15 +30,17 @@ int RunRegenerateCommand(RegenerateParams& p, bool seed_given) {
              "completion in {:.1f}s ({:.1f} completion tokens/s); wrote {}\n",
              s.seeds, s.seeds_complete, s.candidates, s.new_candidates, s.truncated, s.failed, s.prompt_tokens,
              s.completion_tokens, s.seconds, s.seconds > 0 ? s.completion_tokens / s.seconds : 0.0, p.out);
-  if (s.failed > 0) {
-    spdlog::warn("{} candidates failed (see {}); run the same command again to retry them", s.failed,
-                 FailedPath(p.out).string());
-  }
   if (p.json) {
     nlohmann::json j = s.ToJson();
     j["out"] = p.out;
     j["failed_file"] = FailedPath(p.out).string();
     PrintJsonResult(j);
+  }
+  // Not a success: a script or `faq pipeline` would go on with seeds missing candidates.
+  if (s.failed > 0) {
+    Fail("{} candidates failed for good (listed in {}); what succeeded is kept in {}: run the same command again "
+         "to retry them",
+         s.failed, FailedPath(p.out).string(), p.out);
   }
   return kExitOk;
 }
@@ -53,7 +55,8 @@ void RegisterRegenerate(CLI::App& app, CommandBody& run) {
       "Ask the elder sibling (an OpenAI-compatible server: vLLM, SGLang, faq serve) for n candidate\n"
       "answers to every seed prompt, with its chain of thought. Each finished candidate is appended to\n"
       "--out at once; re-running the command resumes (complete seeds are skipped, nothing is\n"
-      "duplicated) and retries the candidates listed in <out>.failed.jsonl. Record formats:\n"
+      "duplicated) and retries the candidates listed in <out>.failed.jsonl (a run that leaves any there\n"
+      "exits 1, after its summary). Record formats:\n"
       "docs/records.md. Example:\n"
       "  faq regenerate --endpoint http://gpu1:8000/v1,http://gpu2:8000/v1 --model Qwen/Qwen3-235B-A22B \\\n"
       "      --seeds seeds.jsonl --out candidates.jsonl --n 3 --json");

@@ -89,6 +89,54 @@ TEST(RegenerateCli, KillNineMidRunThenResumeEndsWithExactlyNPerSeed) {
   EXPECT_LE(server.SeenCount() - before, static_cast<size_t>(seeds) - written / 3);
 }
 
+// Failures that outlive the retries are not a success: exit 1 after the summary, so that a
+// script (or faq pipeline) stops; the next run asks for exactly what failed.
+TEST(RegenerateCli, CandidatesThatFailForGoodExitOneAndTheNextRunRetriesThem) {
+  FakeOpenAiServer server;
+  server.poison = true;
+  testing::TempDir dir;
+  testing::WriteSeeds(dir / "seeds.jsonl", 2, "poison");
+  auto args = RegenerateArgs(server, dir);
+  args.insert(args.end(), {"--retries", "0"});
+  auto r = testing::Run(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  Json j = Json::parse(testing::LastLine(r.out));
+  EXPECT_EQ(j["failed"], 6);
+  EXPECT_EQ(j["candidates"], 0);
+  EXPECT_NE(r.err.find("6 candidates failed for good"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("candidates.jsonl.failed.jsonl"), std::string::npos) << r.err;
+
+  server.poison = false;
+  r = testing::Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  testing::ExpectExactlyN(dir / "candidates.jsonl", 2, 3);
+}
+
+TEST(JudgeCli, SeedsThatFailForGoodExitOneAndTheNextRunJudgesThem) {
+  FakeOpenAiServer server;
+  server.poison = true;
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 2; ++i) {
+    text += Json{{"id", "a"}, {"candidate", i}, {"query", "poison"}, {"response", "r q=" + std::to_string(4 + 2 * i)},
+                 {"reasoning", nullptr}}.dump() + "\n";
+  }
+  WriteFileAtomic(dir / "candidates.jsonl", text);
+  const std::vector<std::string> args = {testing::FaqBinary(), "judge", "--endpoint", server.base_url(), "--model",
+                                         "judge", "--candidates", (dir / "candidates.jsonl").string(), "--out",
+                                         (dir / "judged.jsonl").string(), "--retries", "0", "--backoff", "0.01",
+                                         "--json"};
+  auto r = testing::Run(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(Json::parse(testing::LastLine(r.out))["failed"], 1);
+  EXPECT_NE(r.err.find("1 seeds failed for good"), std::string::npos) << r.err;
+
+  server.poison = false;
+  r = testing::Run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadRecords(dir / "judged.jsonl").at(0)["candidate"], 1);
+}
+
 TEST(RegenerateCli, BadOptionsAreUsageErrors) {
   testing::TempDir dir;
   testing::WriteSeeds(dir / "seeds.jsonl", 1);
