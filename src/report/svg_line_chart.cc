@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "faq/report/svg_charts.h"
 
@@ -35,8 +36,22 @@ double AxisValue(double y, bool log_y) {
   return log_y ? std::log10(y) : y;
 }
 
+// A log axis is labelled at its decades only (1, 10, 100, 1e+05), a linear one in quarters.
 std::string TickLabel(double v, bool log_y) {
-  return fmt::format("{:.3g}", log_y ? std::pow(10.0, v) : v);
+  if (!log_y) return fmt::format("{:.3g}", v);
+  const auto decade = static_cast<int>(std::lround(v));
+  return decade >= -3 && decade <= 4 ? fmt::format("{:g}", std::pow(10.0, decade)) : fmt::format("1e{:+03d}", decade);
+}
+
+std::vector<double> TickValues(const Range& yr, bool log_y) {
+  std::vector<double> ticks;
+  if (log_y) {  // the range was widened to whole decades
+    const double step = std::max(1.0, std::ceil((yr.hi - yr.lo) / 6));
+    for (double v = yr.lo; v <= yr.hi + 1e-9; v += step) ticks.push_back(v);
+  } else {
+    for (int i = 0; i <= 4; ++i) ticks.push_back(yr.lo + (yr.hi - yr.lo) * i / 4);
+  }
+  return ticks;
 }
 
 std::string Panel(const LinePanel& p, int x0, const Range& xr, const Range& yr, bool log_y) {
@@ -48,8 +63,7 @@ std::string Panel(const LinePanel& p, int x0, const Range& xr, const Range& yr, 
                               EscapeXml(p.title));
   s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fafafa\" stroke=\"#444\"/>", x0,
                    kMarginTop, kPanelWidth, kPanelHeight);
-  for (int i = 0; i <= 4; ++i) {  // y ticks
-    const double v = yr.lo + (yr.hi - yr.lo) * i / 4;
+  for (const double v : TickValues(yr, log_y)) {
     s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>", x0, x0 + kPanelWidth,
                      py(v), py(v));
     s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"10\" text-anchor=\"end\">{}</text>", x0 - 4, py(v) + 3,
@@ -100,6 +114,10 @@ std::string LineChartSvg(const LineFigure& f) {
   if (xr.Empty()) xr = {0, 1};
   if (yr.Empty()) yr = {0, 1};
   if (!f.log_y) yr.lo = std::min(yr.lo, 0.0);  // linear charts start at zero: sizes compare honestly
+  if (f.log_y) {  // whole decades, at least one
+    yr.lo = std::floor(yr.lo);
+    yr.hi = std::max(std::ceil(yr.hi), yr.lo + 1);
+  }
   const int n = static_cast<int>(std::max<size_t>(f.panels.size(), 1));
   const int width = kMarginLeft + n * (kPanelWidth + kGap);
   const int height = kMarginTop + kPanelHeight + kMarginBottom;
