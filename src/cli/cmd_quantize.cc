@@ -194,9 +194,8 @@ int RunQuantize(QuantizeParams p, bool json, const DistParams& dist_params) {
   p.quant.show_progress = comm.is_root();
   const ModelConfig config = LoadModelConfig(p.model);
   mo.compute_type = ResolveComputeType(p.dtype, config, mo.device);
-  // --dtype auto computing in fp32 for want of bf16/fp16 units still keeps the activations
-  // between layers in the checkpoint's dtype, as a run in that dtype would.
-  p.quant.activation_dtype = ResolveComputeType(p.dtype, config);
+  p.quant.activation_dtype =
+      p.activation_dtype == "compute" ? mo.compute_type : ResolveComputeType(p.activation_dtype, config);
   CausalLM model(p.model, mo);
   const CalibrationSet calib = LoadCalibration(p);
   PreFlight(p, model, calib, p.quant);

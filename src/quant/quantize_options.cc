@@ -31,6 +31,10 @@ std::string CalibMode(const OptionValue& v) {
   const auto& s = std::get<std::string>(v);
   return s == "concat" || s == "per-record" ? "" : "concat or per-record";
 }
+std::string ActivationDtype(const OptionValue& v) {
+  const auto& s = std::get<std::string>(v);
+  return s == "compute" || s == "fp32" || s == "bf16" || s == "fp16" ? "" : "compute, fp32, bf16 or fp16";
+}
 std::string Method(const OptionValue& v) {
   try {
     CheckMethodSpec(std::get<std::string>(v));
@@ -85,6 +89,10 @@ std::vector<QuantizeOption> GeneralOptions() {
         &Format}, {}, FAQ_FIELD(std::string, p.format)},
       {DeviceOptionSpec(), {}, FAQ_FIELD(std::string, p.device)},
       {DtypeOptionSpec("auto"), {}, FAQ_FIELD(std::string, p.dtype)},
+      {{"activation-dtype", T::kString, std::string("compute"),
+        "The calibration hidden states kept between layers: compute (the forward passes' dtype) | fp32 | bf16 | fp16. "
+        "bf16 with fp32 forward passes halves their memory, at a cost in accuracy (SmolLM2 GPTQ w4 g64: +6.7% ppl in "
+        "one run)", &ActivationDtype}, {}, FAQ_FIELD(std::string, p.activation_dtype)},
       {{"max-memory-mb", T::kInt, int64_t{0}, "Refuse to start above this planned host peak (0 = 90% of available)",
         &NonNegative}, {}, FAQ_FIELD(int64_t, p.max_memory_mb)},
       {{"offload-dir", T::kString, none,

@@ -28,6 +28,7 @@ struct QuantizeParams {
   int64_t max_memory_mb = 0;          // 0 = 90% of available memory
   std::string device = "cpu";         // cpu | cuda | cuda:N | auto
   std::string dtype = "auto";         // forward passes: auto (the checkpoint's) | fp32 | bf16 | fp16
+  std::string activation_dtype = "compute";  // hidden states between layers: compute (as dtype) | fp32 | bf16 | fp16
   bool resume = true;                 // record finished layers in a work directory; continue from it
   std::string work_dir;               // empty: <out>.faq-work
   ModelQuantizerOptions quant;
