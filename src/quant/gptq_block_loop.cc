@@ -13,29 +13,42 @@
 namespace faq {
 namespace {
 
-// The reference grid (spec §1.3) of one row over columns [first, first + count). As in
+// Rows a tile holds: its slice of a block (128 columns × kTileRows floats, 128 KiB) stays in
+// L2 while the block runs start to finish, and the row loops are long enough to vectorize well.
+constexpr int64_t kTileRows = 256;
+
+// The reference grids (spec §1.3) of rows [r0, r1) over columns [first, first + count). As in
 // the reference implementations (and for parity with them), a group that starts inside a
 // block is fitted on the columns as they were when the block began (`stale`, rows
-// [i1, i2)), not on their in-block updated values; later columns are read from wt.
-void FitRowGrid(const float* wt, const float* stale, int64_t i1, int64_t i2, int64_t n, int64_t row, int64_t first,
-                int64_t count, int bits, bool sym, float* scale, float* zero) {
+// [i1, i2)), not on their in-block updated values; later columns are read from wt. Columns
+// outer, rows inner: each read is a contiguous run of the tile's rows.
+inline void FitTileGrids(const float* wt, const float* stale, int64_t i1, int64_t i2, int64_t n, int64_t r0,
+                         int64_t r1, int64_t first, int64_t count, int bits, bool sym, float* scale, float* zero) {
   const float maxq = static_cast<float>((1 << bits) - 1);
-  float lo = 0.f, hi = 0.f;  // the range always holds 0
+  float lo[kTileRows], hi[kTileRows];
+  const int64_t rows = r1 - r0;
+  for (int64_t r = 0; r < rows; ++r) lo[r] = hi[r] = 0.f;  // the range always holds 0
   for (int64_t c = first; c < first + count; ++c) {
-    const float v = c < i2 ? stale[(c - i1) * n + row] : wt[c * n + row];
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
+    const float* v = (c < i2 ? stale + (c - i1) * n : wt + c * n) + r0;
+#pragma GCC ivdep
+    for (int64_t r = 0; r < rows; ++r) {
+      lo[r] = std::min(lo[r], v[r]);
+      hi[r] = std::max(hi[r], v[r]);
+    }
   }
-  if (sym) {
-    hi = std::max(std::fabs(lo), hi);
-    if (lo < 0.f) lo = -hi;
+  for (int64_t r = 0; r < rows; ++r) {
+    float l = lo[r], h = hi[r];
+    if (sym) {
+      h = std::max(std::fabs(l), h);
+      if (l < 0.f) l = -h;
+    }
+    if (l == 0.f && h == 0.f) {
+      l = -1.f;
+      h = 1.f;
+    }
+    scale[r0 + r] = (h - l) / maxq;
+    zero[r0 + r] = sym ? static_cast<float>(1 << (bits - 1)) : std::nearbyint(-l / scale[r0 + r]);
   }
-  if (lo == 0.f && hi == 0.f) {
-    lo = -1.f;
-    hi = 1.f;
-  }
-  *scale = (hi - lo) / maxq;
-  *zero = sym ? static_cast<float>(1 << (bits - 1)) : std::nearbyint(-lo / *scale);
 }
 
 // Pointers into one block's tensors, shared by every tile.
@@ -76,10 +89,8 @@ void RunTile(const BlockView& v, int64_t r0, int64_t r1) {
     } else {
       const int64_t g = i / v.gs;
       if (i % v.gs == 0) {
-        for (int64_t r = r0; r < r1; ++r) {
-          FitRowGrid(v.wp, v.sp, v.i1, v.i2, n, r, i, v.gs, v.bits, v.sym, v.out_scale + g * n + r,
-                     v.out_zero + g * n + r);
-        }
+        FitTileGrids(v.wp, v.sp, v.i1, v.i2, n, r0, r1, i, v.gs, v.bits, v.sym, v.out_scale + g * n,
+                     v.out_zero + g * n);
       }
       scale = v.out_scale + g * n;
       zero = v.out_zero + g * n;
@@ -101,10 +112,15 @@ void RunTile(const BlockView& v, int64_t r0, int64_t r1) {
     }
     for (int64_t j = i + 1; j < v.i2; ++j) {  // in-block update of the later columns
       const float uij = v.up[i * k + j];
-      const float pij = v.pp != nullptr ? v.pp[i * k + j] : 0.0f;
       float* cj = v.wp + j * n;
+      if (v.pp == nullptr) {  // GPTQ
 #pragma GCC ivdep
-      for (int64_t r = r0; r < r1; ++r) cj[r] -= e[r] * uij - col[r] * pij;
+        for (int64_t r = r0; r < r1; ++r) cj[r] -= e[r] * uij;
+      } else {  // GPTAQ's correction P
+        const float pij = v.pp[i * k + j];
+#pragma GCC ivdep
+        for (int64_t r = r0; r < r1; ++r) cj[r] -= e[r] * uij - col[r] * pij;
+      }
     }
   }
 }
@@ -144,9 +160,7 @@ void RunBlocksCpu(BlockLoop& b) {
     v.i2 = std::min(i1 + b.block_size, k);
     at::Tensor stale = fixed ? at::Tensor() : b.wt.narrow(0, i1, v.i2 - i1).clone();
     v.sp = fixed ? nullptr : stale.data_ptr<float>();
-    // Rows are independent through the whole block, so each tile of kTileRows rows runs the
-    // block start to finish while its slice of the block (count × kTileRows floats) stays in cache.
-    constexpr int64_t kTileRows = 64;
+    // Rows are independent through the whole block: each tile runs it start to finish.
     at::parallel_for(0, (n + kTileRows - 1) / kTileRows, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t tile = t0; tile < t1; ++tile) RunTile(v, tile * kTileRows, std::min(n, (tile + 1) * kTileRows));
     });

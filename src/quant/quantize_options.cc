@@ -91,8 +91,7 @@ std::vector<QuantizeOption> GeneralOptions() {
       {DtypeOptionSpec("auto"), {}, FAQ_FIELD(std::string, p.dtype)},
       {{"activation-dtype", T::kString, std::string("compute"),
         "The calibration hidden states kept between layers: compute (the forward passes' dtype) | fp32 | bf16 | fp16. "
-        "bf16 with fp32 forward passes halves their memory, at a cost in accuracy (SmolLM2 GPTQ w4 g64: +6.7% ppl in "
-        "one run)", &ActivationDtype}, {}, FAQ_FIELD(std::string, p.activation_dtype)},
+        "bf16 with fp32 forward passes halves their memory; results then differ from an all-fp32 run", &ActivationDtype}, {}, FAQ_FIELD(std::string, p.activation_dtype)},
       {{"max-memory-mb", T::kInt, int64_t{0}, "Refuse to start above this planned host peak (0 = 90% of available)",
         &NonNegative}, {}, FAQ_FIELD(int64_t, p.max_memory_mb)},
       {{"offload-dir", T::kString, none,
