@@ -14,6 +14,8 @@ at::Tensor QuantizedLinear::Dequantize() const {
   return w;
 }
 
+at::Tensor CompactCodes(const at::Tensor& codes) { return codes.to(at::kByte).contiguous(); }
+
 QuantizedLinear QuantizedLinear::To(at::Device device) const {
   QuantizedLinear out = *this;
   for (at::Tensor* t : {&out.qweight, &out.scales, &out.zeros, &out.g_idx, &out.bias, &out.outliers}) {

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <vector>
@@ -22,12 +23,18 @@ namespace faq {
 // away from the reference pipeline's (62.85 against 57.35; 57.70 with this route).
 at::Tensor InverseHessianCholesky(const at::Tensor& h, double damp, SolveReport* report) {
   const double mean_diag = h.diagonal().mean().item<double>();
-  const at::Tensor eye = at::eye(h.size(0), h.options());
   for (int attempt = 0; attempt < 10; ++attempt) {
     const double d = damp + 0.01 * attempt;
-    auto [l, info] = at::linalg_cholesky_ex(h + eye * (d * mean_diag));
+    // Each K×K temporary is freed as soon as the next step has it (K = 11008: 485 MB each);
+    // adding to a copy's diagonal rounds as h + I·λ does (λ in the matrix's dtype).
+    at::Tensor damped = h.clone();
+    damped.diagonal().add_(d * mean_diag);
+    auto [l, info] = at::linalg_cholesky_ex(damped);
+    damped = at::Tensor();
     if (info.item<int>() != 0) continue;
-    auto [u, info2] = at::linalg_cholesky_ex(at::cholesky_inverse(l), /*upper=*/true);
+    at::Tensor inverse = at::cholesky_inverse(l);
+    l = at::Tensor();
+    auto [u, info2] = at::linalg_cholesky_ex(inverse, /*upper=*/true);
     if (info2.item<int>() != 0) continue;
     if (attempt > 0) spdlog::warn("Hessian not positive definite at damp {:.3f}; solved with damp {:.3f}", damp, d);
     report->damp_used = d;
@@ -70,7 +77,17 @@ namespace {
 // ΔW is 0 against the zeroed weights, and their H rows are 0). `w` and `h` as the loop saw them.
 double LossFromColumnErrors(const BlockLoop& loop, const at::Tensor& w, const at::Tensor& h, double damp_used) {
   const double lambda = damp_used * h.diagonal().mean().item<double>();
-  const double change = (loop.deq.to(at::kDouble) - w.t().to(at::kDouble)).square().sum().item<double>();
+  // ‖ΔW‖² in float64 a slab of rows at a time: whole [K, N] float64 copies were 3 × 8 B per weight.
+  const at::Tensor wt = w.t();
+  double change = 0;
+  constexpr int64_t kRows = 256;
+  for (int64_t r = 0; r < wt.size(0); r += kRows) {
+    const int64_t rows = std::min(kRows, wt.size(0) - r);
+    change += (loop.deq.narrow(0, r, rows).to(at::kDouble) - wt.narrow(0, r, rows).to(at::kDouble))
+                  .square()
+                  .sum()
+                  .item<double>();
+  }
   return (loop.error_square_sum.item<double>() - lambda * change) / static_cast<double>(w.size(0));
 }
 
@@ -83,14 +100,18 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
   const int64_t k = weight.size(1);
   const int64_t gs = s.group_size > 0 ? s.group_size : k;
   if (k % gs != 0) Fail("group size {} does not divide the input width {}", gs, k);
-  at::Tensor w = weight.to(at::kFloat).clone();
-  at::Tensor h = h_in.clone();
-  at::Tensor dxxt = dxxt_in.defined() ? dxxt_in.clone() : at::Tensor();
+  // Copied only when changed below (a 11008-wide Hessian is 485 MB).
+  at::Tensor w = weight.to(at::kFloat);
+  at::Tensor h = h_in;
+  at::Tensor dxxt = dxxt_in;
 
   // Inputs that were always zero carry no information: pin them and zero the weights.
   at::Tensor dead = h.diagonal() == 0;
   report->dead_columns = dead.sum().item<int64_t>();
   if (report->dead_columns > 0) {
+    w = w.clone();
+    h = h.clone();
+    if (dxxt.defined()) dxxt = dxxt.clone();
     h.diagonal().masked_fill_(dead, 1.0);
     w.index_put_({at::indexing::Slice(), dead}, 0.0);
     if (dxxt.defined()) dxxt.index_put_({at::indexing::Slice(), dead}, 0.0);
@@ -117,7 +138,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
 
   // Work on Wᵀ so that a column is a contiguous row of N values.
   BlockLoop loop;
-  loop.wt = w.t().contiguous();  // [K, N], permuted order
+  loop.wt = w.t().clone(at::MemoryFormat::Contiguous);  // [K, N], permuted order; the loop writes it
   loop.u = u;
   loop.p = p;
   loop.group_size = gs;
@@ -145,7 +166,7 @@ QuantizedLinear GptqSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
   at::Tensor invperm = at::argsort(perm);
   QuantizedLinear out;
   out.scheme = s;
-  out.qweight = codes.index_select(0, invperm).t().contiguous().to(at::kInt);
+  out.qweight = CompactCodes(codes.index_select(0, invperm).t());
   out.scales = loop.static_scale.defined() ? loop.static_scale : loop.out_scale;
   out.zeros = (loop.static_scale.defined() ? loop.static_zero : loop.out_zero).to(at::kInt).contiguous();
   out.g_idx = group_of.index_select(0, invperm).to(at::kInt).contiguous();
@@ -173,7 +194,7 @@ QuantizedLinear RtnSolve(const at::Tensor& weight, const QuantScheme& s) {
   QuantizedLinear out;
   out.scheme = s;
   out.scheme.act_order = false;
-  out.qweight = at::cat(codes, 1).to(at::kInt).contiguous();
+  out.qweight = CompactCodes(at::cat(codes, 1));
   out.scales = at::stack(sc, 0).contiguous();
   out.zeros = at::stack(ze, 0).to(at::kInt).contiguous();
   out.g_idx = at::arange(k, w.options().dtype(at::kLong)).floor_divide(gs).to(at::kInt).contiguous();

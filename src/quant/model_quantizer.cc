@@ -210,6 +210,22 @@ void SolveStage(const QuantSolver& solver, const LayerPlan& plan, int stage, con
   AdoptSolved(plan, stage, std::move(all), w, result, progress);
 }
 
+// Without a full-precision stream nothing reads a solved linear's original weight again; the
+// layer's other handles to it kept 4 B per weight alive until the layer ended.
+void ReleaseSolvedOriginals(const LayerPlan& plan, int stage, const DecoderLayerWeights& w,
+                            DecoderLayerWeights& loaded, DecoderLayerWeights& w_fp) {
+  DecoderLayerWeights solved = w;  // shallow: FindLinear is not const
+  for (const auto& g : plan.groups) {
+    if (g.stage != stage) continue;
+    for (const auto& l : g.linears) {
+      if (l.effective.skip) continue;  // kept as it is, or as a transform left it: recorded as replaced
+      const at::Tensor& now = solved.FindLinear(l.rel)->weight;
+      loaded.FindLinear(l.rel)->weight = now;
+      w_fp.FindLinear(l.rel)->weight = now;
+    }
+  }
+}
+
 // Tensors that changed but are not a quantized linear's weight or bias (those travel in
 // QuantizedLinear) are recorded for export.
 void RecordReplaced(const LayerPlan& plan, DecoderLayerWeights& before, DecoderLayerWeights& after,
@@ -294,7 +310,7 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
     const LayerPlan plan = PlanLayer(config, i, rules, o.true_sequential);
     DecoderLayerWeights loaded = *model.Layer(i);  // shallow copies: steps assign new tensors
     DecoderLayerWeights w = loaded;
-    const DecoderLayerWeights w_fp = loaded;
+    DecoderLayerWeights w_fp = loaded;
     ModelQuantizerResult layer_result;
     step_start = Clock::now();
     if (method.transform) TransformGroups(*method.transform, stream, plan, w, w_fp, comm, model.device());
@@ -308,6 +324,7 @@ ModelQuantizerResult QuantizeModel(const CausalLM& model, const CalibrationSet& 
       profile.forward += SecondsSince(step_start) - statistics_seconds;
       SolveStage(*method.solver, plan, stage, stats, w, comm, model.device(), layer_result,
                  o.show_progress ? &progress : nullptr, profile);
+      if (!method.Policy().needs_fp_inputs) ReleaseSolvedOriginals(plan, stage, w, loaded, w_fp);
     }
     RecordReplaced(plan, loaded, w, layer_result);
     step_start = Clock::now();

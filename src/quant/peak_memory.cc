@@ -22,21 +22,37 @@ PeakMemory EstimatePeakMemory(const ModelConfig& c, const CalibrationSet& calib,
   const uint64_t layer = (attn + 3 * inter * static_cast<uint64_t>(c.hidden_size)) * element * streams;
   const uint64_t k_max = static_cast<uint64_t>(
       std::max(c.hidden_size, c.num_experts > 0 ? c.moe_intermediate_size : c.intermediate_size));
-  const uint64_t hessians = 4 * k_max * k_max * 4 * streams;  // fp32, up to four groups of a stage at once
-  uint64_t temporaries = static_cast<uint64_t>(o.micro_batch * calib.ids.size(1)) * inter * element * 3;
+  // A pass sums every group's Hessian in float64 (GPTAQ: ΔXXᵀ too): q/k/v and gate/up read
+  // the hidden width, o_proj the heads', down_proj (each expert's) the intermediate width.
+  const auto h = static_cast<uint64_t>(c.hidden_size);
+  const auto heads = static_cast<uint64_t>(c.num_attention_heads * c.head_dim);
+  const auto mlp_squares = c.num_experts > 0
+                               ? static_cast<uint64_t>(c.num_experts) * (h * h + k_max * k_max)
+                               : h * h + k_max * k_max;
+  // ...and the solve factorizes the widest in fp32 (its damped copy, factor and inverse).
+  const uint64_t hessians = (h * h + heads * heads + mlp_squares) * 8 * streams + 3 * k_max * k_max * 4;
+  // One micro-batch's layer run: the MLP's four [rows, inter] products, the attention scores
+  // and probabilities, and the widest input's fp32 product and row copies.
+  const auto rows = static_cast<uint64_t>(o.micro_batch * calib.ids.size(1));
+  const auto scores = static_cast<uint64_t>(o.micro_batch * c.num_attention_heads) *
+                      static_cast<uint64_t>(calib.ids.size(1) * calib.ids.size(1)) * element * 2;
+  uint64_t temporaries = rows * inter * element * 4 + scores + k_max * k_max * 4 + 2 * rows * k_max * 4;
   if (method.transform) {  // a search's input sample and the inspected module outputs it compares
-    const auto rows = static_cast<uint64_t>(method.transform->Needs().sample_rows);
-    temporaries += rows * (k_max + 2 * static_cast<uint64_t>(c.hidden_size)) * 4;
+    const auto sample = static_cast<uint64_t>(method.transform->Needs().sample_rows);
+    temporaries += sample * (k_max + 2 * static_cast<uint64_t>(c.hidden_size)) * 4;
   }
+  // Every solved layer is held until export: one byte per code (CompactCodes), scales aside.
+  const uint64_t solved = (attn + 3 * inter * static_cast<uint64_t>(c.hidden_size)) *
+                          static_cast<uint64_t>(c.num_hidden_layers);
   // Offloaded activations live in the page cache, not in the planned resident set.
   const bool hidden_on_device = device.is_cuda() && !o.activations_on_host && o.offload_dir.empty();
   const uint64_t hidden_resident = o.offload_dir.empty() ? hidden : 0;
   PeakMemory peak;
   if (device.is_cpu()) {
-    peak.host_bytes = hidden_resident + layer + hessians + temporaries;
+    peak.host_bytes = hidden_resident + layer + hessians + temporaries + solved;
   } else {
     peak.device_bytes = (hidden_on_device ? hidden : 0) + layer + hessians + temporaries;
-    peak.host_bytes = hidden_on_device ? 0 : hidden_resident;
+    peak.host_bytes = (hidden_on_device ? 0 : hidden_resident) + solved;  // results come back to the host
   }
   return peak;
 }

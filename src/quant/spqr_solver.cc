@@ -210,7 +210,7 @@ QuantizedLinear SpqrSolve(const at::Tensor& weight, const at::Tensor& h_in, cons
   const at::Tensor invperm = at::argsort(perm);
   QuantizedLinear out;
   out.scheme = {.bits = o.bits, .group_size = o.group_size, .sym = false, .act_order = o.act_order};
-  out.qweight = st.codes.index_select(0, invperm).t().contiguous().to(at::kInt);
+  out.qweight = CompactCodes(st.codes.index_select(0, invperm).t());
   out.scales = st.scale;
   out.zeros = st.zero;
   out.g_idx = at::arange(k, index).floor_divide(o.group_size).index_select(0, invperm).to(at::kInt).contiguous();

@@ -71,6 +71,31 @@ TEST(GptqSolver, BeatsRoundToNearestOnEveryScheme) {
   }
 }
 
+// The solver copies its inputs only when it must change them (dead columns), so a caller's
+// weight and Hessian must come back as they went in; the codes keep one byte each.
+TEST(GptqSolver, LeavesItsInputsUntouchedAndKeepsOneBytePerCode) {
+  for (int64_t n : {int64_t{1}, int64_t{16}}) {  // [1, K]: its transpose is no copy
+    for (bool dead : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "n " << n << " dead column " << dead);
+      Problem p = MakeProblem(n, 128, 600, 5);
+      if (dead) {  // an input that was always zero
+        p.h.select(0, 7).zero_();
+        p.h.select(1, 7).zero_();
+      }
+      const at::Tensor w_before = p.w.clone(), h_before = p.h.clone();
+      GptqOptions o;
+      o.scheme = {4, 32, true, /*act_order=*/dead, false};
+      SolveReport report;
+      const QuantizedLinear q = GptqSolve(p.w, p.h, {}, o, &report);
+      EXPECT_EQ(report.dead_columns, dead ? 1 : 0);
+      EXPECT_TRUE(at::equal(p.w, w_before));
+      EXPECT_TRUE(at::equal(p.h, h_before));
+      EXPECT_EQ(q.qweight.scalar_type(), at::kByte);
+      EXPECT_EQ(RtnSolve(p.w, o.scheme).qweight.scalar_type(), at::kByte);
+    }
+  }
+}
+
 TEST(GptqSolver, TwoBitsWithActOrderBeatRoundToNearest) {
   Problem p = MakeProblem(64, 256, 1200, 2);
   GptqOptions o;

@@ -22,7 +22,7 @@ struct QuantScheme {
 // W_deq[n, k] = scales[g_idx[k], n] · (qweight[n, k] − zeros[g_idx[k], n]) + outliers[n, k].
 struct QuantizedLinear {
   QuantScheme scheme;
-  at::Tensor qweight;  // int32 [N, K], codes in [0, 2^bits − 1]
+  at::Tensor qweight;  // integer [N, K], codes in [0, 2^bits − 1]: uint8 from faq's solvers, int32 from readers
   at::Tensor scales;   // float32 [G, N]
   at::Tensor zeros;    // int32 [G, N], in [0, 2^bits − 1]; 2^(bits−1) when symmetric. SpQR: float32,
                        // fractional (its zero points are themselves quantized, docs/formats/spqr.md)
@@ -46,5 +46,9 @@ struct QuantizedLinear {
   // A copy with every tensor on `device`.
   QuantizedLinear To(at::Device device) const;
 };
+
+// Codes as the solvers keep them: one byte each (every scheme has at most 8 bits). A run
+// holds every solved linear until export, so int32 codes cost 3 B per weight more.
+at::Tensor CompactCodes(const at::Tensor& codes);
 
 }  // namespace faq

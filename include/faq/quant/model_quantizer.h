@@ -94,7 +94,8 @@ struct ModelQuantizerResult {
 
 // What the run will hold at its peak beyond the mapped weights, for the pre-flight check.
 struct PeakMemory {
-  uint64_t host_bytes = 0;    // calibration hidden states kept on the host, plus a CPU layer
+  uint64_t host_bytes = 0;    // calibration hidden states kept on the host, the solved layers'
+                              // codes, and on a CPU a layer, its statistics and temporaries
   uint64_t device_bytes = 0;  // on a GPU: one layer, its statistics, temporaries and the
                               // hidden states unless they are kept on the host
 };

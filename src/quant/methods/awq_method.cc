@@ -75,7 +75,7 @@ QuantizedLinear AwqQuantize(const at::Tensor& weight, const QuantScheme& scheme)
   QuantizedLinear out;
   out.scheme = scheme;
   out.scheme.act_order = false;
-  out.qweight = Codes(g, grid, scheme.bits).reshape({w.size(0), k}).to(at::kInt).contiguous();
+  out.qweight = CompactCodes(Codes(g, grid, scheme.bits).reshape({w.size(0), k}));
   out.scales = grid.scale.squeeze(-1).t().contiguous();                    // [G, N]
   out.zeros = grid.zero.squeeze(-1).t().to(at::kInt).contiguous();         // [G, N]
   out.g_idx = at::arange(k, w.options().dtype(at::kLong)).floor_divide(gs).to(at::kInt).contiguous();
