@@ -7,13 +7,15 @@ import pathlib
 
 
 def peer_args(doc: str) -> argparse.Namespace:
-    """The command line both peer scripts take: --model --calib --nsamples --seqlen --out."""
+    """The command line both peer scripts take: --model --calib --nsamples --seqlen --out [--method]."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--calib", required=True)
     ap.add_argument("--nsamples", type=int, required=True)
     ap.add_argument("--seqlen", type=int, required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--method", choices=["gptq", "gptaq"], default="gptq",
+                    help="gptaq: GPTQ plus the asymmetric correction, alpha 0.25 (faq's and GPTQModel's default)")
     return ap.parse_args()
 
 

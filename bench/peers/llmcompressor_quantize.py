@@ -18,6 +18,8 @@ from calib_ids import peer_args, read_calib_ids  # noqa: E402
 
 def main() -> None:
     a = peer_args(__doc__)
+    if a.method != "gptq":
+        raise SystemExit(f"llm-compressor has no {a.method.upper()}: only --method gptq")
 
     from datasets import Dataset
     from llmcompressor import oneshot

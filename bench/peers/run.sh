@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side peers benchmark (issue 15): faq quantize, GPTQModel and llm-compressor quantize the
-# same models with the same calibration token ids (GPTQ w4 g128 sym, no act-order, damp 0.01, CPU),
+# same models with the same calibration token ids (GPTQ w4 g128 sym, no act-order, damp 0.01, CPU;
+# METHOD=gptaq: GPTAQ, alpha 0.25, faq and GPTQModel only — llm-compressor has no GPTAQ),
 # interleaved round by round, each under /usr/bin/time -v; then ONE evaluator, `faq eval ppl`
 # (fp32, the same eval.txt windows), scores every checkpoint and the unquantized model.
 #
 #   bench/peers/run.sh [BUILD_DIR]        (default: build)
 #
-# Environment: PEERS_DIR (/tmp/peers), ROUNDS (2), MODELS ("llama-2l qwen3-1.7b-4l"), NSAMPLES (128),
+# Environment: PEERS_DIR (/tmp/peers), METHOD (gptq | gptaq), ROUNDS (2), MODELS ("llama-2l qwen3-1.7b-4l"), NSAMPLES (128),
 # SEQLEN (512), TOOLS ("faq gptqmodel llmcompressor"), THREADS (2: faq --threads, the peers'
 # OMP/MKL threads and GPTQMODEL_CPU_WORKERS), EVAL_SEQLEN (SEQLEN), EVAL_WINDOWS (40; 0 = all of eval.txt),
 # FAQ_CACHE (~/.cache/faq: the venvs bench/peers/setup_venvs.sh made). Installs nothing.
@@ -18,6 +19,7 @@ BUILD_DIR="$(cd "${1:-$ROOT/build}" && pwd)" || exit 2
 FAQ="$BUILD_DIR/faq"
 PEERS_DIR="${PEERS_DIR:-/tmp/peers}"
 ROUNDS="${ROUNDS:-2}"
+METHOD="${METHOD:-gptq}"
 MODELS="${MODELS:-llama-2l qwen3-1.7b-4l}"
 NSAMPLES="${NSAMPLES:-128}"
 SEQLEN="${SEQLEN:-512}"
@@ -37,9 +39,14 @@ die() { log "error: $*"; exit 1; }
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing: install the Debian package 'time' (tools/setup.sh lists it)"
 [ -x "$FAQ" ] || die "$FAQ not found: build faq first (make)"
 [ -x "$PYTHON" ] || die "$PYTHON not found: run tools/setup.sh"
+case "$METHOD" in
+  gptq|gptaq) ;;
+  *) die "unknown METHOD '$METHOD' (gptq gptaq)" ;;
+esac
 for tool in $TOOLS; do
   case "$tool" in
     faq) ;;
+    llmcompressor) [ "$METHOD" = gptq ] || die "llm-compressor has no GPTAQ: leave it out of TOOLS for METHOD=$METHOD" ;;&
     gptqmodel|llmcompressor)
       [ -f "$VENVS/$tool/.faq-peers-complete" ] || die "$VENVS/$tool is not set up: run bench/peers/setup_venvs.sh" ;;
     *) die "unknown tool '$tool' in TOOLS (faq gptqmodel llmcompressor)" ;;
@@ -51,9 +58,9 @@ quantize_command() {
   local tool=$1 model=$2 out=$3
   local common=(--model "$model" --calib "$PEERS_DIR/calib.jsonl" --nsamples "$NSAMPLES" --seqlen "$SEQLEN" --out "$out")
   case "$tool" in
-    faq) CMD=("$FAQ" --threads "$THREADS" quantize "${common[@]}" --calib-mode per-record --method gptq \
+    faq) CMD=("$FAQ" --threads "$THREADS" quantize "${common[@]}" --calib-mode per-record --method "$METHOD" \
            --bits 4 --group-size 128 --sym --no-act-order --damp 0.01 --no-resume --json) ;;
-    gptqmodel) CMD=("$VENVS/gptqmodel/bin/python" "$HERE/gptqmodel_quantize.py" "${common[@]}") ;;
+    gptqmodel) CMD=("$VENVS/gptqmodel/bin/python" "$HERE/gptqmodel_quantize.py" "${common[@]}" --method "$METHOD") ;;
     llmcompressor) CMD=("$VENVS/llmcompressor/bin/python" "$HERE/llmcompressor_quantize.py" "${common[@]}") ;;
   esac
 }
@@ -92,7 +99,7 @@ venv_versions() {
 }
 
 machine_header() {
-  echo "## Peers benchmark: GPTQ w4 g128 sym, no act-order, damp 0.01, CPU"
+  echo "## Peers benchmark: $([ "$METHOD" = gptaq ] && echo "GPTAQ (alpha 0.25)" || echo GPTQ) w4 g128 sym, no act-order, damp 0.01, CPU"
   echo
   echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); $NSAMPLES × $SEQLEN calibration ids, $ROUNDS round(s), $THREADS threads per tool"
   echo "- machine: nproc $(nproc), $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM"

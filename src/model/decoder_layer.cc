@@ -5,7 +5,9 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace faq {
 namespace {
@@ -28,6 +30,25 @@ at::Tensor SwiGlu(const MlpWeights& m, const at::Tensor& x, const std::string& p
   return ApplyLinear(m.down_proj, at::silu(gate) * up, prefix + "down_proj", observer);
 }
 
+// `view` followed by `add` along dim 2, written into the spare columns of `buffer` when `view`
+// is its front; otherwise into a new buffer of twice the length (amortized: a copy of the
+// cache every doubling instead of every token).
+at::Tensor ExtendAlongSequence(at::Tensor& buffer, const at::Tensor& view, const at::Tensor& add) {
+  const int64_t length = view.size(2), total = length + add.size(2);
+  const bool front_of_buffer = buffer.defined() && view.data_ptr() == buffer.data_ptr() &&
+                               view.strides() == buffer.strides() && view.size(0) == buffer.size(0) &&
+                               view.size(1) == buffer.size(1) && view.size(3) == buffer.size(3);
+  if (!front_of_buffer || buffer.size(2) < total) {
+    std::vector<int64_t> sizes = view.sizes().vec();
+    sizes[2] = std::max<int64_t>(2 * total, 16);
+    at::Tensor grown = at::empty(sizes, view.options());
+    grown.narrow(2, 0, length).copy_(view);
+    buffer = grown;
+  }
+  buffer.narrow(2, length, add.size(2)).copy_(add);
+  return buffer.narrow(2, 0, total);
+}
+
 at::Tensor Attention(const ModelConfig& c, const DecoderLayerWeights& w, const at::Tensor& x,
                      const AttentionInputs& attn, const LinearObserver* observer, LayerKvCache* cache) {
   const int64_t b = x.size(0), t = x.size(1), hd = c.head_dim;
@@ -42,12 +63,9 @@ at::Tensor Attention(const ModelConfig& c, const DecoderLayerWeights& w, const a
   k = ApplyRope(k.transpose(1, 2), attn.rope);
   v = v.transpose(1, 2);
   if (cache != nullptr) {
-    if (cache->k.defined()) {
-      k = at::cat({cache->k, k}, 2);
-      v = at::cat({cache->v, v}, 2);
-    }
-    cache->k = k;
-    cache->v = v;
+    cache->Append(k, v);
+    k = cache->k;
+    v = cache->v;
   }
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
   at::Tensor out;
@@ -90,6 +108,16 @@ at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   at::Tensor xf = x.to(at::kFloat);
   at::Tensor var = xf.pow(2).mean(-1, /*keepdim=*/true);
   return weight * (xf * at::rsqrt(var + eps)).to(x.scalar_type());
+}
+
+void LayerKvCache::Append(const at::Tensor& k_new, const at::Tensor& v_new) {
+  if (!k.defined()) {  // a prefill: kept as computed; the first decode step makes the buffers
+    k = k_new;
+    v = v_new;
+    return;
+  }
+  k = ExtendAlongSequence(k_buffer, k, k_new);
+  v = ExtendAlongSequence(v_buffer, v, v_new);
 }
 
 at::Tensor DecoderLayerForward(const ModelConfig& c, const DecoderLayerWeights& w, const at::Tensor& hidden,

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
+#include <vector>
 
 #include "faq/model/causal_lm.h"
 #include "faq/model/random_model.h"
@@ -60,6 +62,39 @@ TEST_P(PaddedBatch, CachedDecodingOfALeftPaddedBatchMatchesFullPasses) {
   EXPECT_LE((step2[0][0] - full_a[0][7]).abs().max().item<double>(), 1e-4);
   EXPECT_LE((step1[1][0] - full_b[0][3]).abs().max().item<double>(), 1e-4);
   EXPECT_LE((step2[1][0] - full_b[0][4]).abs().max().item<double>(), 1e-4);
+}
+
+// Decode steps write into the spare columns of the cache's buffers (a new buffer only when one
+// is full, or after rows were dropped); every step's logits still equal a full pass.
+TEST_P(PaddedBatch, LongCachedDecodingMatchesFullPassesAcrossBufferGrowthAndDroppedRows) {
+  CausalLM model(dir_.path());
+  constexpr int64_t kPrompt = 3, kSteps = 40, kDropAt = 25;
+  at::Tensor ids = at::randint(3, 200, {2, kPrompt + kSteps}, at::kLong);
+  KvCache cache;
+  model.Forward(ids.narrow(1, 0, kPrompt), {}, &cache);
+  std::set<const void*> buffers;
+  int64_t rows = 2;
+  for (int64_t t = kPrompt; t < kPrompt + kSteps; ++t) {
+    if (t == kPrompt + kDropAt) {  // as the server drops a finished row: row 1 stays
+      at::Tensor keep = at::tensor(std::vector<int64_t>{1}, at::kLong);
+      for (auto& layer : cache.layers) {
+        layer.k = layer.k.index_select(0, keep);
+        layer.v = layer.v.index_select(0, keep);
+      }
+      cache.key_valid = cache.key_valid.index_select(0, keep);
+      cache.next_position = cache.next_position.index_select(0, keep);
+      rows = 1;
+    }
+    at::Tensor batch = rows == 2 ? ids : ids.narrow(0, 1, 1);
+    at::Tensor step = model.Forward(batch.narrow(1, t, 1), {}, &cache);
+    at::Tensor full = model.Forward(batch.narrow(1, 0, t + 1));
+    ASSERT_LE((step.select(1, 0) - full.select(1, t)).abs().max().item<double>(), 1e-4) << "token " << t;
+    buffers.insert(cache.layers[0].k_buffer.data_ptr());
+    EXPECT_EQ(cache.layers[0].k.data_ptr(), cache.layers[0].k_buffer.data_ptr());
+  }
+  // Lengths 4..28 fit buffers of 16 and 34 columns (twice the length when full), and the drop
+  // at 29 starts one of 58 that lasts to 43: 3 (5 allowed), where copying every step made 40.
+  EXPECT_LE(buffers.size(), 5u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Architectures, PaddedBatch, ::testing::Values("llama", "qwen2", "qwen3", "qwen3_moe"));

@@ -28,10 +28,19 @@ struct AttentionInputs {
 // the tokens routed to that expert.
 using LinearObserver = std::function<void(const std::string& name, const at::Tensor& input, const at::Tensor& output)>;
 
-// Keys and values seen so far by one layer: [B, kv_heads, S, head_dim].
+// Keys and values seen so far by one layer: [B, kv_heads, S, head_dim]. `k` and `v` may be
+// views of the front of larger buffers whose spare columns take the next tokens, so that a
+// decode step writes its own token instead of copying the whole cache (as at::cat did, every
+// layer, every step). Whoever replaces `k`/`v` by other tensors (padding, joining, dropping
+// rows) needs not touch the buffers: the next Append starts new ones.
 struct LayerKvCache {
   at::Tensor k;
   at::Tensor v;
+  at::Tensor k_buffer;
+  at::Tensor v_buffer;
+
+  // Extends `k` and `v` along S by `k_new` and `v_new` ([B, kv_heads, T, head_dim]).
+  void Append(const at::Tensor& k_new, const at::Tensor& v_new);
 };
 
 // x·rsqrt(mean(x²)+eps) in fp32, cast back to x's type, times `weight` (HF order).
