@@ -6,15 +6,16 @@ import json
 import pathlib
 
 
-def peer_args(doc: str) -> argparse.Namespace:
-    """The command line both peer scripts take: --model --calib --nsamples --seqlen --out [--method]."""
+def peer_args(doc: str, methods: tuple[str, ...] = ("gptq", "gptaq")) -> argparse.Namespace:
+    """The command line both peer scripts take: --model --calib --nsamples --seqlen --out [--method],
+    --method limited to what the peer can run."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--calib", required=True)
     ap.add_argument("--nsamples", type=int, required=True)
     ap.add_argument("--seqlen", type=int, required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--method", choices=["gptq", "gptaq"], default="gptq",
+    ap.add_argument("--method", choices=methods, default="gptq",
                     help="gptaq: GPTQ plus the asymmetric correction, alpha 0.25 (faq's and GPTQModel's default)")
     return ap.parse_args()
 

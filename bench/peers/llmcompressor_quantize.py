@@ -17,9 +17,7 @@ from calib_ids import peer_args, read_calib_ids  # noqa: E402
 
 
 def main() -> None:
-    a = peer_args(__doc__)
-    if a.method != "gptq":
-        raise SystemExit(f"llm-compressor has no {a.method.upper()}: only --method gptq")
+    a = peer_args(__doc__, methods=("gptq",))  # llm-compressor has no GPTAQ
 
     from datasets import Dataset
     from llmcompressor import oneshot

@@ -212,14 +212,13 @@ void SolveStage(const QuantSolver& solver, const LayerPlan& plan, int stage, con
 
 // Without a full-precision stream nothing reads a solved linear's original weight again; the
 // layer's other handles to it kept 4 B per weight alive until the layer ended.
-void ReleaseSolvedOriginals(const LayerPlan& plan, int stage, const DecoderLayerWeights& w,
-                            DecoderLayerWeights& loaded, DecoderLayerWeights& w_fp) {
-  DecoderLayerWeights solved = w;  // shallow: FindLinear is not const
+void ReleaseSolvedOriginals(const LayerPlan& plan, int stage, DecoderLayerWeights& w, DecoderLayerWeights& loaded,
+                            DecoderLayerWeights& w_fp) {
   for (const auto& g : plan.groups) {
     if (g.stage != stage) continue;
     for (const auto& l : g.linears) {
       if (l.effective.skip) continue;  // kept as it is, or as a transform left it: recorded as replaced
-      const at::Tensor& now = solved.FindLinear(l.rel)->weight;
+      const at::Tensor& now = w.FindLinear(l.rel)->weight;
       loaded.FindLinear(l.rel)->weight = now;
       w_fp.FindLinear(l.rel)->weight = now;
     }

@@ -18,8 +18,9 @@ PeakMemory EstimatePeakMemory(const ModelConfig& c, const CalibrationSet& calib,
       static_cast<uint64_t>(c.hidden_size * c.head_dim * (2 * c.num_attention_heads + 2 * c.num_key_value_heads));
   const uint64_t inter =
       static_cast<uint64_t>(c.num_experts > 0 ? c.num_experts * c.moe_intermediate_size : c.intermediate_size);
+  const uint64_t layer_weights = attn + 3 * inter * static_cast<uint64_t>(c.hidden_size);
   // The loaded layer, its full-precision copy for methods that keep both, and the solved one.
-  const uint64_t layer = (attn + 3 * inter * static_cast<uint64_t>(c.hidden_size)) * element * streams;
+  const uint64_t layer = layer_weights * element * streams;
   const uint64_t k_max = static_cast<uint64_t>(
       std::max(c.hidden_size, c.num_experts > 0 ? c.moe_intermediate_size : c.intermediate_size));
   // A pass sums every group's Hessian in float64 (GPTAQ: ΔXXᵀ too): q/k/v and gate/up read
@@ -42,8 +43,7 @@ PeakMemory EstimatePeakMemory(const ModelConfig& c, const CalibrationSet& calib,
     temporaries += sample * (k_max + 2 * static_cast<uint64_t>(c.hidden_size)) * 4;
   }
   // Every solved layer is held until export: one byte per code (CompactCodes), scales aside.
-  const uint64_t solved = (attn + 3 * inter * static_cast<uint64_t>(c.hidden_size)) *
-                          static_cast<uint64_t>(c.num_hidden_layers);
+  const uint64_t solved = layer_weights * static_cast<uint64_t>(c.num_hidden_layers);
   // Offloaded activations live in the page cache, not in the planned resident set.
   const bool hidden_on_device = device.is_cuda() && !o.activations_on_host && o.offload_dir.empty();
   const uint64_t hidden_resident = o.offload_dir.empty() ? hidden : 0;
