@@ -5,6 +5,7 @@
 
 #include "faq/format/compressed_tensors_loader.h"
 #include "faq/format/tensor_io.h"
+#include "faq/model/skinny_linear.h"
 #include "faq/util/error.h"
 
 namespace faq {
@@ -122,7 +123,7 @@ at::Tensor CausalLM::Head(const at::Tensor& hidden) const {
     head_weight_ = LoadChecked(*reader_, head_name_, {config_.vocab_size, config_.hidden_size}, options_.compute_type)
                        .to(options_.device);
   }
-  return at::linear(hidden, head_weight_).to(at::kFloat);
+  return ModelLinear(hidden, head_weight_, std::nullopt).to(at::kFloat);
 }
 
 at::Tensor CausalLM::Forward(const at::Tensor& ids, const at::Tensor& attention_mask, KvCache* cache,

@@ -9,13 +9,15 @@
 #include <cmath>
 #include <vector>
 
+#include "faq/model/skinny_linear.h"
+
 namespace faq {
 namespace {
 
 at::Tensor ApplyLinear(const Linear& l, const at::Tensor& x, const char* name, const LinearObserver* observer) {
   const bool observed = observer != nullptr && *observer;
   if (observed) (*observer)(name, x, at::Tensor());
-  at::Tensor y = at::linear(x, l.weight, l.bias.defined() ? std::optional<at::Tensor>(l.bias) : std::nullopt);
+  at::Tensor y = ModelLinear(x, l.weight, l.bias.defined() ? std::optional<at::Tensor>(l.bias) : std::nullopt);
   if (observed) (*observer)(name, x, y);
   return y;
 }
