@@ -10,6 +10,7 @@ head_dim 128, 4 layers), bf16 safetensors with the bundled tokenizer, plus OUT_D
 (input_ids windows cut from wikitext-2's test split) and OUT_DIR/eval.txt (the text after them).
 """
 import argparse
+import os
 import json
 import pathlib
 import shutil
@@ -20,7 +21,7 @@ from transformers import LlamaConfig, LlamaForCausalLM, Qwen3Config, Qwen3ForCau
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOKENIZER_DIR = ROOT / "models" / "tokenizer"
-WIKITEXT = pathlib.Path("/work/shared/data/wikitext2/wiki.test.raw")
+WIKITEXT = pathlib.Path(os.environ.get("FAQ_SHARED_DIR", ROOT.parent / "shared")) / "data" / "wikitext2" / "wiki.test.raw"
 VOCAB = 2048  # the bundled tokenizer's ids, special tokens included, fit below this
 
 COMMON = dict(vocab_size=VOCAB, hidden_act="silu", max_position_embeddings=4096, rms_norm_eps=1e-6,

@@ -45,7 +45,9 @@ def faq_eval(faq, model, data, windows, threads):
 
 
 def hf_eval(model, tokenizer, data, windows):
-    with open(data, encoding="utf-8") as f:
+    # newline="": the file's CRLF line ends stay, as faq reads them (text mode would drop 2891 "\r"
+    # and shift every window after the first line).
+    with open(data, encoding="utf-8", newline="") as f:
         ids = tokenizer(f.read(), return_tensors="pt").input_ids[0]
     nll, tokens = 0.0, 0
     start = time.monotonic()
