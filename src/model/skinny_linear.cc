@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 
@@ -116,6 +117,8 @@ bool CpuHasAvx2Fma() {
 bool TakesSkinnyKernel(const at::Tensor& x, const at::Tensor& weight) {
 #ifdef FAQ_SKINNY_AVX2
   if (!CpuHasAvx2Fma()) return false;
+  // The kernel records no autograd graph: training (tools/train_family) keeps at::linear.
+  if (at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad())) return false;
   if (!x.device().is_cpu() || !weight.device().is_cpu()) return false;
   if (x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
   if (weight.dim() != 2 || x.dim() < 1 || x.size(-1) != weight.size(1) || !weight.is_contiguous()) return false;
@@ -130,7 +133,8 @@ bool TakesSkinnyKernel(const at::Tensor& x, const at::Tensor& weight) {
 
 at::Tensor ModelLinear(const at::Tensor& x, const at::Tensor& weight, const std::optional<at::Tensor>& bias) {
 #ifdef FAQ_SKINNY_AVX2
-  if (TakesSkinnyKernel(x, weight)) {
+  const bool bias_needs_grad = bias.has_value() && bias->defined() && bias->requires_grad() && at::GradMode::is_enabled();
+  if (!bias_needs_grad && TakesSkinnyKernel(x, weight)) {
     const int64_t n = weight.size(0), k = weight.size(1);
     const at::Tensor flat = x.reshape({-1, k}).contiguous();
     at::Tensor out = at::empty({flat.size(0), n}, x.options());

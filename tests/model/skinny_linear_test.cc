@@ -3,6 +3,7 @@
 // above kSkinnyRows and for other dtypes; and a row's result is the same whatever rows share
 // its call (what lets a served sequence's tokens not depend on the other requests).
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "faq/model/skinny_linear.h"
@@ -54,6 +55,26 @@ TEST(ModelLinear, KeepsLeadingDimensionsAndTakesTheKernelOnlyWhereItApplies) {
   at::Tensor strided = at::randn({96, 48}).t();
   EXPECT_FALSE(TakesSkinnyKernel(x, strided));
   ExpectNear(ModelLinear(x, strided, std::nullopt), Reference(x, strided, {}), 96);
+}
+
+TEST(ModelLinear, RecordsGradientsWhereTrainingNeedsThem) {
+  // tools/train_family runs the decoder layers with weights that require grad.
+  at::manual_seed(6);
+  at::Tensor w = at::randn({24, 40}).set_requires_grad(true);
+  at::Tensor bias = at::randn({24}).set_requires_grad(true);
+  at::Tensor x = at::randn({3, 40});
+  EXPECT_FALSE(TakesSkinnyKernel(x, w));
+  ModelLinear(x, w, bias).pow(2).sum().backward();
+  at::Tensor w_ref = w.detach().clone().set_requires_grad(true);
+  at::Tensor bias_ref = bias.detach().clone().set_requires_grad(true);
+  at::linear(x, w_ref, bias_ref).pow(2).sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_TRUE(at::allclose(w.grad(), w_ref.grad()));
+  EXPECT_TRUE(at::allclose(bias.grad(), bias_ref.grad()));
+  {
+    at::AutoGradMode no_grad(false);  // inference on the same weights may take the kernel
+    EXPECT_EQ(TakesSkinnyKernel(x, w), TakesSkinnyKernel(x, w.detach()));
+  }
 }
 
 TEST(ModelLinear, ARowGetsTheSameBitsWhateverRowsShareItsCall) {

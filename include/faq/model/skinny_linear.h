@@ -12,7 +12,7 @@ namespace faq {
 inline constexpr int64_t kSkinnyRows = 16;
 
 // at::linear(x, weight, bias), except that fp32 host inputs of at most kSkinnyRows rows on a
-// CPU with AVX2 and FMA take a kernel that streams the weight once for all rows. The GEMM
+// CPU with AVX2 and FMA, with no gradient to record, take a kernel that streams the weight once for all rows. The GEMM
 // library re-reads the weight per small block of rows and ran a decode step of 8 rows at about
 // a third of the memory bandwidth (SmolLM2: 120 ms of linears per step where reading the
 // weights takes about 40). Each output element is one dot product in a fixed order, so a row's
